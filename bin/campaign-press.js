@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Shim: the CLI lives in src/cli (compiled to dist/cli). `npm run setup` builds dist/.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('campaign-press is not built yet. Run `npm run setup` in the campaign-press folder first.\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv);

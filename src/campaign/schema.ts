@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/** Strict schemas for the content contract (FORMAT.md section 2). Unknown keys are errors. */
+
+const id = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single hyphens ([a-z0-9-]+)');
+const localeCode = z.string().regex(/^[a-z]{2,3}(?:-[A-Z]{2}|-[A-Za-z]{4})?$/, 'use a bare language code such as en, ckb, ar');
+const region = z.string().regex(/^(?:[A-Z]{2}-[A-Z0-9]{1,3}|[A-Z]{2}|INTL)$/, 'use an ISO 3166-2 code such as IQ-AR, or INTL');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date written YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a real calendar date');
+const colour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'use a six-digit hex colour such as "#0B3D5C" (quote it in YAML)');
+const httpsUrl = z
+  .string()
+  .url()
+  .refine((s) => s.startsWith('https://'), 'only https:// URLs are accepted');
+const relPath = z
+  .string()
+  .min(1)
+  .refine((s) => !s.startsWith('/') && !/^[a-z]+:/i.test(s), 'use a path relative to the campaign folder');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'use a lower-case sha256 hex digest (64 characters)');
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+export const outputSchema = z.strictObject({
+  template: id,
+  formats: z.array(z.string().min(1)).min(1).optional(),
+  for_each: z.enum(['testimony']).optional(),
+});
+
+export const campaignSchema = z.strictObject({
+  id,
+  title: nonEmpty,
+  source_locale: localeCode,
+  locales: z.array(localeCode).min(1),
+  distribution: z.strictObject({ regions: z.array(region).min(1) }),
+  contact: z.strictObject({
+    hotline: z.string().regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'use digits, spaces, hyphens and an optional leading +'),
+    url: httpsUrl,
+  }),
+  brand: z.strictObject({
+    primary: colour,
+    accent: colour,
+    logo: relPath.optional(),
+  }),
+  messages: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'message keys use a-z, 0-9 and _'), nonEmpty),
+  outputs: z.array(outputSchema).min(1),
+});
+export type CampaignFrontmatter = z.infer<typeof campaignSchema>;
+
+export const campaignTranslationSchema = z.strictObject({
+  translation_of: id,
+  source_sha256: hex64,
+  status: z.enum(['draft', 'reviewed']),
+});
+
+export const channel = z.enum(['print', 'pdf', 'social', 'web']);
+export type Channel = z.infer<typeof channel>;
+
+export const consentSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/, 'use the reference of the signed form, such as CR-2025-ERB-0042'),
+  status: z.enum(['pending', 'granted', 'refused', 'withdrawn', 'expired', 'suspended']),
+  given_by: z.enum(['self', 'guardian', 'self_and_guardian', 'next_of_kin']),
+  relationship: z.string().min(1).optional(),
+  subject: z.strictObject({
+    role: z.enum(['survivor', 'bereaved_family', 'returnee', 'witness', 'other']),
+    age_band: z.enum(['adult', 'minor_16_17', 'minor_under_16']),
+    deceased: z.boolean().optional(),
+  }),
+  child_assent: z.boolean().nullable().optional(),
+  granted_on: isoDate,
+  review_by: isoDate,
+  expires_on: isoDate,
+  scope: z.strictObject({
+    channels: z.array(channel).min(1),
+    locales: z.array(localeCode).min(1),
+    regions: z.array(region).min(1),
+    excluded_regions: z.array(region).default([]),
+    quote_usage: z.enum(['verbatim', 'paraphrase_only', 'no_quotes']),
+    allow_translation: z.boolean(),
+  }),
+  identity: z.strictObject({
+    level: z.enum(['named', 'first_name_only', 'pseudonym', 'anonymous']),
+    display_name: nonEmpty,
+    name_changed_note: z.boolean().default(false),
+    denylist_sha256: z.array(hex64).default([]),
+  }),
+  photo: z
+    .strictObject({
+      permission: z.enum(['none', 'silhouette', 'obscured', 'identifiable']),
+      sha256: hex64.optional(),
+    })
+    .optional(),
+  risk: z.strictObject({
+    level: z.enum(['low', 'medium', 'high']),
+    pillars_removed: z.array(z.enum(['face', 'name', 'location', 'voice', 'date', 'other'])).default([]),
+    signoff: z.array(z.string().min(1)).default([]),
+  }),
+});
+export type Consent = z.infer<typeof consentSchema>;
+
+export const testimonySchema = z
+  .strictObject({
+    id,
+    title: nonEmpty,
+    quote: nonEmpty.optional(),
+    paraphrase: nonEmpty.optional(),
+    photo: relPath.optional(),
+    content_warning: z.enum(['none', 'loss_of_life', 'violence']).default('none'),
+    // Optional in the schema so that a testimony without consent is refused by the gate
+    // (fail closed, with the rule named) rather than rejected as a typo.
+    consent: consentSchema.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.consent && t.consent.given_by !== 'self' && !t.consent.relationship) {
+      ctx.addIssue({ code: 'custom', path: ['consent', 'relationship'], message: 'required unless given_by is self' });
+    }
+  });
+export type TestimonyFrontmatter = z.infer<typeof testimonySchema>;
+
+export const testimonyTranslationSchema = z.strictObject({
+  translation_of: id,
+  source_sha256: hex64,
+  status: z.enum(['draft', 'reviewed']),
+  title: nonEmpty,
+  quote: nonEmpty.optional(),
+  paraphrase: nonEmpty.optional(),
+});
+export type TestimonyTranslationFrontmatter = z.infer<typeof testimonyTranslationSchema>;

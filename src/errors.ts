@@ -1,0 +1,147 @@
+/**
+ * One error type, one catalog. Every problem a user can cause has a stable code, a message that
+ * says what happened, a hint that says what to do, and where it happened (file:line, field).
+ */
+
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  invalidInput: 2,
+  consentRefused: 3,
+  renderFailed: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface Location {
+  file?: string;
+  line?: number;
+  column?: number;
+  field?: string;
+}
+
+/** The catalog: code -> exit code class and the default hint. */
+export const catalog = {
+  usage: { exit: ExitCode.invalidInput, hint: 'Run `campaign-press --help` for the commands and their options.' },
+  'path-not-found': { exit: ExitCode.invalidInput, hint: 'Check the path; relative paths start at the current folder.' },
+  'path-outside': { exit: ExitCode.invalidInput, hint: 'Keep every asset inside the campaign folder; symbolic links out of it are refused.' },
+  'frontmatter-missing': { exit: ExitCode.invalidInput, hint: 'Start the file with a line `---`, the YAML settings, and another `---`.' },
+  'frontmatter-language': { exit: ExitCode.invalidInput, hint: 'Only YAML frontmatter is accepted. Remove the language name after the opening `---`.' },
+  'yaml-syntax': { exit: ExitCode.invalidInput, hint: 'Fix the YAML syntax at this line (indentation, quotes, a missing colon).' },
+  'yaml-duplicate-key': { exit: ExitCode.invalidInput, hint: 'Each key may appear once; remove or rename the duplicate.' },
+  'yaml-alias': { exit: ExitCode.invalidInput, hint: 'YAML anchors and aliases (&name, *name) are not accepted; write the value out.' },
+  'json-syntax': { exit: ExitCode.invalidInput, hint: 'Fix the JSON syntax; a translation tool may have broken a quote or comma.' },
+  'json-duplicate-key': { exit: ExitCode.invalidInput, hint: 'Each key may appear once in a JSON object.' },
+  'schema-unknown-field': { exit: ExitCode.invalidInput, hint: 'Remove the field or fix its spelling; FORMAT.md lists the accepted fields.' },
+  'schema-missing-field': { exit: ExitCode.invalidInput, hint: 'Add the required field; FORMAT.md section 2 shows an example.' },
+  'schema-invalid': { exit: ExitCode.invalidInput, hint: 'Fix the value; FORMAT.md section 2 lists what each field accepts.' },
+  'id-mismatch': { exit: ExitCode.invalidInput, hint: 'The id must equal the folder or file name.' },
+  'locale-unknown': { exit: ExitCode.invalidInput, hint: 'Use a code listed in locales/locales.json (for example en, ckb, ar, kmr).' },
+  'template-unknown': { exit: ExitCode.invalidInput, hint: 'Use a template folder that exists under templates/ (poster, leaflet, social-card, testimony-card).' },
+  'format-unknown': { exit: ExitCode.invalidInput, hint: 'Use a format the template declares in its template.json.' },
+  'template-invalid': { exit: ExitCode.invalidInput, hint: 'Fix the template; see templates/README.md for what templates may contain.' },
+  'template-unsafe': { exit: ExitCode.invalidInput, hint: 'Templates may not contain raw HTML output, scripts, event handlers or literal URLs.' },
+  'translation-missing': { exit: ExitCode.invalidInput, hint: 'Add the key to the locale file, or run `campaign-press locales check` to list every gap.' },
+  'translation-placeholder': { exit: ExitCode.invalidInput, hint: 'Use exactly the {{placeholders}} the source text uses; they are not translated.' },
+  'translation-stale': { exit: ExitCode.invalidInput, hint: 'The source changed after translation. Update the translation and its source_sha256.' },
+  'image-invalid': { exit: ExitCode.invalidInput, hint: 'Use a JPEG, PNG or WebP image under 40 megapixels that opens in an image viewer.' },
+  'markdown-link': { exit: ExitCode.invalidInput, hint: 'Links may only use https:, tel: or mailto:.' },
+  'consent-refused': { exit: ExitCode.consentRefused, hint: 'Fix the consent record, or pass --skip-refused to build without the refused testimonies.' },
+  'render-glyph-fallback': { exit: ExitCode.renderFailed, hint: 'A character is not in the bundled fonts for this locale. Check the text for stray characters, or add a font to the locale in locales.json.' },
+  'render-blocked-request': { exit: ExitCode.renderFailed, hint: 'Templates may only load bundled fonts and campaign images; remove the external reference.' },
+  'render-overflow': { exit: ExitCode.renderFailed, hint: 'The text is too long for the format. Shorten it, or check the layout with the en-XA pseudo-locale.' },
+  'render-timeout': { exit: ExitCode.renderFailed, hint: 'The page did not finish in time. Retry; if it persists, run `campaign-press doctor`.' },
+  'render-failed': { exit: ExitCode.renderFailed, hint: 'Chromium could not render the page. Run `campaign-press doctor`.' },
+  'browser-not-found': { exit: ExitCode.renderFailed, hint: 'Run `npm run setup` (installs Debian/Ubuntu chromium), or set CAMPAIGN_PRESS_CHROMIUM to a Chrome or Chromium binary.' },
+  'output-unsafe': { exit: ExitCode.invalidInput, hint: 'Output paths must stay inside the output folder.' },
+  internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
+} as const satisfies Record<string, { exit: ExitCode; hint: string }>;
+
+export type ErrorCode = keyof typeof catalog;
+
+export class CampaignPressError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly location: Location;
+
+  constructor(code: ErrorCode, message: string, location: Location = {}, hint?: string) {
+    super(message);
+    this.name = 'CampaignPressError';
+    this.code = code;
+    this.hint = hint ?? catalog[code].hint;
+    this.location = location;
+  }
+
+  get exitCode(): ExitCode {
+    return catalog[this.code].exit;
+  }
+
+  toJSON(): Problem {
+    return toProblem(this);
+  }
+}
+
+/** A problem as it appears in reports: errors and warnings share the shape. */
+export interface Problem {
+  code: string;
+  message: string;
+  hint: string;
+  file?: string;
+  line?: number;
+  field?: string;
+}
+
+export function toProblem(e: CampaignPressError): Problem {
+  const p: Problem = { code: e.code, message: e.message, hint: e.hint };
+  if (e.location.file !== undefined) p.file = e.location.file;
+  if (e.location.line !== undefined) p.line = e.location.line;
+  if (e.location.field !== undefined) p.field = e.location.field;
+  return p;
+}
+
+/** Several errors found in one pass (a validator reports everything, not just the first). */
+export class ValidationErrors extends Error {
+  readonly errors: CampaignPressError[];
+  constructor(errors: CampaignPressError[]) {
+    super(errors.map(formatProblemLine).join('\n'));
+    this.name = 'ValidationErrors';
+    this.errors = errors;
+  }
+  get exitCode(): ExitCode {
+    return Math.max(...this.errors.map((e) => e.exitCode)) as ExitCode;
+  }
+}
+
+export function formatLocation(loc: Location): string {
+  let s = loc.file ?? '';
+  if (loc.file && loc.line !== undefined) s += `:${loc.line}`;
+  if (loc.field) s += s ? ` ${loc.field}` : loc.field;
+  return s;
+}
+
+export function formatProblemLine(e: CampaignPressError): string {
+  const where = formatLocation(e.location);
+  return `${where ? where + ': ' : ''}${e.message}`;
+}
+
+/** Collects warnings instead of printing them from deep inside the pipeline. */
+export class Diagnostics {
+  readonly warnings: CampaignPressError[] = [];
+  readonly errors: CampaignPressError[] = [];
+  private readonly seen = new Set<string>();
+
+  warn(e: CampaignPressError): void {
+    const key = `${e.code}|${formatProblemLine(e)}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.warnings.push(e);
+  }
+
+  error(e: CampaignPressError): void {
+    this.errors.push(e);
+  }
+
+  throwIfErrors(): void {
+    if (this.errors.length === 1) throw this.errors[0];
+    if (this.errors.length > 1) throw new ValidationErrors(this.errors);
+  }
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CampaignPressError, ValidationErrors } from '../errors.js';
+import { validate } from '../campaign/frontmatter.js';
+import { parseJsonStrict } from '../util/files.js';
+
+/**
+ * The language table (locales/locales.json). Direction, script, digits, fallbacks, fonts and
+ * plural rules come from here, never from ICU's or i18next's guesses (LOCALES.md).
+ */
+
+const code = z.string().regex(/^[a-z]{2,3}(?:-[A-Z]{2})?$/, 'use a bare code such as ckb; region tags are rewritten by i18next');
+
+export const localeEntrySchema = z.strictObject({
+  name: z.string().min(1),
+  english: z.string().min(1),
+  dir: z.enum(['ltr', 'rtl']),
+  script: z.string().regex(/^[A-Z][a-z]{3}$/, 'use an ISO 15924 script code such as Arab, Latn, Cyrl'),
+  numbering: z.enum(['latn', 'arab', 'arabext']),
+  fallback: z.array(code),
+  fonts: z.array(z.string().min(1)).min(1),
+  plural_rules_from: code.nullable(),
+  status: z.enum(['stable', 'reviewed', 'machine-drafted', 'pseudo']),
+  /** Minimum CSS line-height for the script (Nastaliq needs 2 or it clips). */
+  line_height: z.number().min(1).max(3).optional(),
+  note: z.string().optional(),
+});
+export type LocaleEntry = z.infer<typeof localeEntrySchema> & { code: string };
+
+export const localeTableSchema = z.record(code, localeEntrySchema);
+
+export class LocaleTable {
+  constructor(readonly entries: ReadonlyMap<string, LocaleEntry>, readonly file: string) {}
+
+  get codes(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  has(c: string): boolean {
+    return this.entries.has(c);
+  }
+
+  get(c: string): LocaleEntry {
+    const e = this.entries.get(c);
+    if (!e) throw new CampaignPressError('locale-unknown', `unknown locale "${c}"`, { file: this.file });
+    return e;
+  }
+
+  /** The code whose CLDR plural rules apply (Tajik has none in CLDR: it borrows Persian's). */
+  pluralCode(c: string): string {
+    return this.get(c).plural_rules_from ?? c;
+  }
+
+  /** Fallback chain for a locale, without repeats (the locale itself first). */
+  chain(c: string): string[] {
+    const out: string[] = [];
+    const visit = (x: string) => {
+      if (out.includes(x)) return;
+      out.push(x);
+      for (const f of this.entries.get(x)?.fallback ?? []) visit(f);
+    };
+    visit(c);
+    return out;
+  }
+}
+
+export function loadLocaleTable(localesDir: string): LocaleTable {
+  const file = path.join(localesDir, 'locales.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CampaignPressError('path-not-found', `no language table at ${file}`, { file }, 'Run campaign-press in the project folder (the one with locales/), or pass --root.');
+  }
+  const parsed = parseJsonStrict(text, file);
+  const { value, errors } = validate(localeTableSchema, parsed);
+  if (!value) throw new ValidationErrors(errors);
+  const entries = new Map<string, LocaleEntry>();
+  const problems: CampaignPressError[] = [];
+  for (const [c, e] of Object.entries(value)) {
+    entries.set(c, { ...e, code: c });
+  }
+  for (const [c, e] of entries) {
+    for (const f of e.fallback) {
+      if (!entries.has(f)) problems.push(new CampaignPressError('locale-unknown', `fallback "${f}" of ${c} is not in the table`, { file, field: `${c}.fallback` }));
+    }
+    const pluralFrom = e.plural_rules_from ?? c;
+    if (Intl.PluralRules.supportedLocalesOf([pluralFrom]).length === 0) {
+      problems.push(
+        new CampaignPressError(
+          'schema-invalid',
+          `ICU has no plural rules for "${pluralFrom}" (it would silently use the machine's locale)`,
+          { file, field: `${c}.plural_rules_from` },
+          'Set plural_rules_from to a language with the same plural rules (Tajik uses "fa").',
+        ),
+      );
+    }
+  }
+  if (problems.length) throw new ValidationErrors(problems);
+  return new LocaleTable(entries, file);
+}
+
+/** CLDR plural categories of a locale, in CLDR order, from the same rules the build uses. */
+const ORDER = ['zero', 'one', 'two', 'few', 'many', 'other'] as const;
+export function pluralCategories(table: LocaleTable, c: string): string[] {
+  const cats = new Intl.PluralRules(table.pluralCode(c)).resolvedOptions().pluralCategories as string[];
+  return ORDER.filter((x) => cats.includes(x));
+}
+
+export function selectPlural(table: LocaleTable, c: string, n: number): string {
+  return new Intl.PluralRules(table.pluralCode(c)).select(n);
+}
+
+/** A BCP 47 tag carrying the locale's numbering system, for Intl formatters. */
+export function intlTag(entry: LocaleEntry): string {
+  const base = entry.plural_rules_from && Intl.NumberFormat.supportedLocalesOf([entry.code]).length === 0 ? entry.plural_rules_from : entry.code;
+  return `${base}-u-nu-${entry.numbering}`;
+}
+
+export function formatNumber(entry: LocaleEntry, n: number): string {
+  return new Intl.NumberFormat(intlTag(entry), { useGrouping: true }).format(n);
+}
+
+export function formatDate(entry: LocaleEntry, isoDate: string): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  return new Intl.DateTimeFormat(intlTag(entry), { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC', calendar: 'gregory' }).format(d);
+}
+
+/** Rewrite ASCII digits into the locale's digit system (for numbers embedded in strings). */
+export function localizeDigits(entry: LocaleEntry, s: string): string {
+  if (entry.numbering === 'latn') return s;
+  const zero = entry.numbering === 'arab' ? 0x0660 : 0x06f0;
+  return s.replace(/[0-9]/g, (d) => String.fromCharCode(zero + Number(d)));
+}
