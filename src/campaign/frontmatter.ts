@@ -82,7 +82,7 @@ export function parseFrontmatter(source: string, file: string): ParsedFrontmatte
   let file_: matter.GrayMatterFile<string>;
   try {
     // A fresh options object per call: gray-matter only caches calls made without options.
-    file_ = matter(text, { engines, language: 'yaml', excerpt: false } as matter.GrayMatterOption<string, never>);
+    file_ = matter(text, { engines, language: 'yaml', excerpt: false } as never);
   } catch (e) {
     if (e instanceof CampaignPressError) throw e;
     if (e instanceof FrontmatterLanguageError) {

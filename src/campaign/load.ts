@@ -16,12 +16,15 @@ import {
 
 export interface TranslationInfo {
   file: string;
+  bodyLine?: number;
   status: 'draft' | 'reviewed';
   stale: boolean;
 }
 
 export interface Testimony {
   id: string;
+  /** Line in the file where the Markdown body starts. */
+  bodyLine: number;
   file: string;
   /** sha256 of the source file, as translations record it. */
   sha256: string;
@@ -41,6 +44,7 @@ export interface Campaign {
   sha256: string;
   data: CampaignFrontmatter;
   body: string;
+  bodyLine: number;
   logoPath?: string;
   /** Translated descriptions (campaign.<lng>.md). */
   bodies: Map<string, { body: string } & TranslationInfo>;
@@ -49,6 +53,8 @@ export interface Campaign {
   messageFiles: Map<string, string>;
   testimonies: Testimony[];
   warnings: CampaignPressError[];
+  /** Line of a frontmatter field of campaign.md, for messages. */
+  lineOf: (path: (string | number)[]) => number | undefined;
 }
 
 function readText(file: string): string {
@@ -118,12 +124,14 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     sha256: sha256(source),
     data,
     body: fm.body,
+    bodyLine: fm.bodyLine,
     logoPath,
     bodies: new Map(),
     messages: new Map([[data.source_locale, { title: data.title, ...data.messages }]]),
     messageFiles: new Map([[data.source_locale, shownMain]]),
     testimonies: [],
     warnings: [],
+    lineOf: (p) => lineOfPath(fm, p),
   };
 
   // Translated descriptions: campaign.<lng>.md
@@ -147,7 +155,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
           new CampaignPressError('translation-stale', `the ${lng} description was translated from an older campaign.md`, { file: shown, line: lineOfPath(tf, ['source_sha256']), field: 'source_sha256' }),
         );
       }
-      campaign.bodies.set(lng, { body: tf.body, file: shown, status: value.status, stale });
+      campaign.bodies.set(lng, { body: tf.body, bodyLine: tf.bodyLine, file: shown, status: value.status, stale });
     });
   }
 
@@ -206,6 +214,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
         id: value.id,
         file: shown,
         sha256: sha256(text),
+        bodyLine: tf.bodyLine,
         data: value,
         body: tf.body,
         translations: new Map(),
@@ -250,7 +259,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
           new CampaignPressError('translation-stale', `the ${lng} translation of ${tid} was made from an older source`, { file: shown, line: lineOfPath(tf, ['source_sha256']), field: 'source_sha256' }),
         );
       }
-      src.translations.set(lng, { ...value, body: tf.body, file: shown, status: value.status, stale });
+      src.translations.set(lng, { ...value, body: tf.body, bodyLine: tf.bodyLine, file: shown, status: value.status, stale });
     });
   }
   diag.throwIfErrors();

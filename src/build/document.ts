@@ -1,0 +1,110 @@
+import type { Campaign } from '../campaign/load.js';
+import { fontsFor } from '../fonts/fonts.js';
+import type { LocaleTable } from '../i18n/locales.js';
+import type { Translator } from '../i18n/translator.js';
+import { ASSET_ORIGIN } from '../render/origin.js';
+import { pagePixels } from '../render/page.js';
+import { runTemplate, type HelperContext } from '../templates/engine.js';
+import { escapeHtml } from '../util/html.js';
+import type { RenderJob, TestimonyPiece } from './plan.js';
+
+/**
+ * Localize + render HTML: the template context for a job, and the full page document around the
+ * template's body (language, direction, CSP, fonts, brand colours). Pure.
+ */
+
+export interface DocumentInputs {
+  campaign: Campaign;
+  table: LocaleTable;
+  translator: Translator;
+  /** Campaign-relative asset path -> in-memory URL. */
+  assets: ReadonlyMap<string, string>;
+  /** Testimony id -> photo URL (only for photos that passed the consent gate). */
+  photos: ReadonlyMap<string, string>;
+}
+
+export interface RenderedDocument {
+  html: string;
+  title: string;
+  fontFingerprint: string;
+}
+
+function pieceView(p: TestimonyPiece, photos: ReadonlyMap<string, string>) {
+  return {
+    id: p.id,
+    title: p.title,
+    quote: p.quote,
+    quote_is_paraphrase: p.quoteKind === 'paraphrase',
+    body: p.body,
+    display_name: p.displayName,
+    name_changed_note: p.nameChangedNote,
+    photo: p.photo ? (photos.get(p.id) ?? null) : null,
+    content_warning: p.contentWarning === 'none' ? null : `content_warning.${p.contentWarning}`,
+  };
+}
+
+export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDocument {
+  const { campaign, table, translator } = inp;
+  const entry = table.get(job.locale);
+  const body = job.locale === campaign.data.source_locale ? campaign.body : campaign.bodies.get(job.locale)?.body;
+  const fonts = fontsFor(entry);
+  const px = pagePixels(job.format);
+  const testimonies = job.pieces.map((p) => pieceView(p, inp.photos));
+  const ctx: HelperContext = { lng: job.locale, table, translator, assets: inp.assets };
+  const context = {
+    _ctx: ctx,
+    locale: { code: job.locale, dir: entry.dir, name: entry.name, script: entry.script },
+    format: { name: job.format.name, width: job.format.width, height: job.format.height, unit: job.format.unit, bleed: job.format.bleed, output: job.format.output, landscape: px.width > px.height, square: px.width === px.height },
+    campaign: {
+      id: campaign.id,
+      body: body ?? null,
+      body_is_fallback: body === undefined,
+      contact: { hotline: campaign.data.contact.hotline, url: campaign.data.contact.url, url_display: campaign.data.contact.url.replace(/^https:\/\//, '').replace(/\/$/, '') },
+      brand: { primary: campaign.data.brand.primary, accent: campaign.data.brand.accent, logo: campaign.data.brand.logo ? (inp.assets.get(campaign.data.brand.logo) ?? null) : null },
+    },
+    testimonies,
+    testimony: testimonies[0] ?? null,
+    count: testimonies.length,
+  };
+  if (body === undefined && campaign.body.trim()) {
+    // The description falls back to the source text, marked as such by the template.
+    context.campaign.body = campaign.body;
+  }
+  const bodyHtml = runTemplate(job.template, context);
+  const title = translator.text(job.locale, 'campaign:title');
+  const lineHeight = entry.line_height ?? (entry.script === 'Arab' ? 1.6 : 1.35);
+  const isPdf = job.format.output === 'pdf';
+  const pageCss = isPdf
+    ? `@page { size: ${job.format.width + 2 * job.format.bleed}mm ${job.format.height + 2 * job.format.bleed}mm; margin: 0; }`
+    : '';
+  const vars = [
+    `--primary: ${campaign.data.brand.primary}`,
+    `--accent: ${campaign.data.brand.accent}`,
+    `--font: ${fonts.stack}`,
+    `--line: ${lineHeight}`,
+    `--page-w: ${isPdf ? `${job.format.width + 2 * job.format.bleed}mm` : `${px.width}px`}`,
+    `--page-h: ${isPdf ? `${job.format.height + 2 * job.format.bleed}mm` : `${px.height}px`}`,
+    `--bleed: ${job.format.bleed}mm`,
+    `--unit: ${isPdf ? `${(job.format.width / 100).toFixed(3)}mm` : `${(px.width / 100).toFixed(3)}px`}`,
+  ].join('; ');
+  const csp = `default-src 'none'; font-src ${ASSET_ORIGIN}; img-src ${ASSET_ORIGIN} data:; style-src 'unsafe-inline'`;
+  const html = `<!doctype html>
+<html lang="${escapeHtml(job.locale)}" dir="${entry.dir}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${escapeHtml(title)}</title>
+<style>
+${fonts.css}
+${pageCss}
+:root { ${vars}; }
+${job.template.css}
+</style>
+</head>
+<body class="tpl-${job.template.name} fmt-${job.format.name} dir-${entry.dir} script-${entry.script} out-${job.format.output}">
+${bodyHtml}
+</body>
+</html>
+`;
+  return { html, title, fontFingerprint: fonts.fingerprint };
+}

@@ -1,0 +1,146 @@
+import type { Campaign, Testimony } from '../campaign/load.js';
+import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
+import { CampaignPressError, type Diagnostics } from '../errors.js';
+import type { FormatSpec, Template } from '../templates/engine.js';
+
+/**
+ * Planning: campaign × template × format × locale [× testimony] -> RenderJob, with the consent
+ * gate applied to every (testimony, asset) pair. Pure: the build date is an argument.
+ */
+
+export interface Refusal {
+  testimony: string;
+  consent_id: string | null;
+  rule: RuleCode;
+  reason: string;
+  asset: string;
+  locale: string;
+  template: string;
+  format: string;
+}
+
+/** A testimony as it may appear on one asset: localized, and reduced to what consent allows. */
+export interface TestimonyPiece {
+  id: string;
+  consentId: string;
+  testimony: Testimony;
+  locale: string;
+  title: string;
+  quote: string | null;
+  quoteKind: 'verbatim' | 'paraphrase' | null;
+  body: string;
+  bodyFile: string;
+  displayName: string;
+  nameChangedNote: boolean;
+  photo: boolean;
+  contentWarning: 'none' | 'loss_of_life' | 'violence';
+}
+
+export interface RenderJob {
+  template: Template;
+  format: FormatSpec;
+  locale: string;
+  testimonyId?: string;
+  pieces: TestimonyPiece[];
+  /** Path under <out>/<campaign-id>/. */
+  relPath: string;
+  channel: Template['channel'];
+}
+
+export interface PlanOptions {
+  asOf: string;
+  locales: string[];
+  only: { template: string; format?: string }[];
+  regions: string[];
+  skipRefused: boolean;
+  /** sha256 of each testimony's photo file, by testimony id. */
+  photoHashes: ReadonlyMap<string, string>;
+}
+
+export interface Plan {
+  jobs: RenderJob[];
+  refusals: Refusal[];
+  /** Assets not built because a refusal blocked them (without --skip-refused they block the build). */
+  refusedAssets: string[];
+}
+
+export function assetPath(locale: string, template: string, format: string, ext: string, testimonyId?: string): string {
+  return `${locale}/${template}-${format}${testimonyId ? `-${testimonyId}` : ''}.${ext === 'jpeg' ? 'jpg' : ext}`;
+}
+
+/** Localize a testimony for one locale, or undefined if it has no text in that locale. */
+function localize(t: Testimony, locale: string, sourceLocale: string): Omit<TestimonyPiece, 'quote' | 'quoteKind' | 'photo' | 'consentId'> & { quoteSrc?: string; paraphraseSrc?: string } | undefined {
+  const c = t.data.consent!;
+  const base = {
+    id: t.id,
+    testimony: t,
+    locale,
+    displayName: c.identity.display_name,
+    nameChangedNote: c.identity.name_changed_note,
+    contentWarning: t.data.content_warning,
+  };
+  if (locale === sourceLocale) {
+    return { ...base, title: t.data.title, body: t.body, bodyFile: t.file, quoteSrc: t.data.quote, paraphraseSrc: t.data.paraphrase };
+  }
+  const tr = t.translations.get(locale);
+  if (!tr) return undefined;
+  return { ...base, title: tr.title, body: tr.body, bodyFile: tr.file, quoteSrc: tr.quote, paraphraseSrc: tr.paraphrase };
+}
+
+export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, Template>, opts: PlanOptions, diag: Diagnostics): Plan {
+  const jobs: RenderJob[] = [];
+  const refusals: Refusal[] = [];
+  const refusedAssets: string[] = [];
+  const source = campaign.data.source_locale;
+
+  for (const output of campaign.data.outputs) {
+    const template = templates.get(output.template)!;
+    if (opts.only.length && !opts.only.some((o) => o.template === template.name)) continue;
+    const formats = (output.formats ?? [...template.formats.keys()]).filter((f) => !opts.only.length || opts.only.some((o) => o.template === template.name && (!o.format || o.format === f)));
+    const perTestimony = output.for_each === 'testimony' || template.testimonies === 'each';
+    for (const locale of opts.locales) {
+      for (const fname of formats) {
+        const format = template.formats.get(fname)!;
+        const gatherFor = perTestimony ? campaign.testimonies.map((t) => [t]) : [template.testimonies === 'all' ? campaign.testimonies : []];
+        for (const group of gatherFor) {
+          const testimonyId = perTestimony ? group[0]!.id : undefined;
+          const rel = assetPath(locale, template.name, fname, format.output, testimonyId);
+          const pieces: TestimonyPiece[] = [];
+          let blocked = false;
+          for (const t of group) {
+            const c = t.data.consent;
+            const gate = gateConsent(
+              { consent: c, quote: t.data.quote, paraphrase: t.data.paraphrase, photo: t.data.photo },
+              { asOf: opts.asOf, channel: template.channel, locale, sourceLocale: source, regions: opts.regions, photoSha256: opts.photoHashes.get(t.id) },
+            );
+            if (!gate.allowed) {
+              for (const rule of gate.rules) {
+                refusals.push({ testimony: t.id, consent_id: c?.id ?? null, rule, reason: RULES[rule], asset: rel, locale, template: template.name, format: fname });
+              }
+              if (!opts.skipRefused) blocked = true;
+              continue;
+            }
+            const loc = localize(t, locale, source);
+            if (!loc) {
+              diag.warn(
+                new CampaignPressError('translation-missing', `testimony ${t.id} has no ${locale} translation; it is left out of ${rel}`, { file: t.file }, `Add testimonies/${t.id}.${locale}.md, or leave it out on purpose.`),
+              );
+              continue;
+            }
+            if (gate.use.photoNote) diag.warn(new CampaignPressError('consent-refused', `${t.id}: ${gate.use.photoNote}`, { file: t.file, field: 'consent.photo' }, 'Set consent.photo.permission and sha256 for an approved masked photo.'));
+            const { quoteSrc, paraphraseSrc, ...rest } = loc;
+            const quote = gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
+            pieces.push({ ...rest, consentId: c!.id, quote, quoteKind: quote === null ? null : gate.use.quote === 'verbatim' ? 'verbatim' : 'paraphrase', photo: gate.use.photo });
+          }
+          if (blocked) {
+            refusedAssets.push(rel);
+            continue;
+          }
+          if (perTestimony && pieces.length === 0) continue; // refused (skipped) or untranslated
+          jobs.push({ template, format, locale, testimonyId, pieces, relPath: rel, channel: template.channel });
+        }
+      }
+    }
+  }
+  return { jobs, refusals, refusedAssets };
+}

@@ -1,0 +1,196 @@
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { build, type BuildReport, type ProgressEvent } from '../build/build.js';
+import { hashTerm } from '../consent/denylist.js';
+import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
+import { resolveBrowser } from '../render/chromium.js';
+import { VERSION } from '../version.js';
+
+/**
+ * The CLI is a thin shell: it maps flags to typed options, calls the same functions that
+ * src/index.ts exports, prints, and turns errors into exit codes in one place.
+ */
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  errIsTty: boolean;
+}
+
+function printProblem(io: Io, p: Problem, kind: 'error' | 'warning'): void {
+  const where = formatLocation(p);
+  const tag = kind === 'error' ? pc.red('error') : pc.yellow('warning');
+  io.err(`${tag} ${where ? pc.bold(where) + ': ' : ''}${p.message} ${pc.dim(`[${p.code}]`)}\n  ${pc.dim('hint:')} ${p.hint}\n`);
+}
+
+function progressPrinter(io: Io, json: boolean): (e: ProgressEvent) => void {
+  return (e) => {
+    if (e.type === 'plan') {
+      io.err(`${pc.bold('campaign-press')} ${e.planned} assets planned: ${e.toRender} to render, ${e.cached} unchanged\n`);
+      return;
+    }
+    const line = `[${e.done}/${e.total}] ${e.path}${e.cached ? pc.dim(' (unchanged)') : pc.dim(` ${e.ms} ms`)}`;
+    if (io.errIsTty && !json) io.err(`\r\x1b[2K${line}${e.done === e.total ? '\n' : ''}`);
+    else io.err(`${line}\n`);
+  };
+}
+
+function printBuildReport(io: Io, r: BuildReport, verb: string): void {
+  for (const w of r.warnings) printProblem(io, w, 'warning');
+  for (const e of r.errors) printProblem(io, e, 'error');
+  if (r.refusals.length) {
+    io.err(`${pc.yellow('consent')} ${r.refusals.length} refusal(s):\n`);
+    for (const f of r.refusals) io.err(`  ${f.asset}  ${f.testimony} (${f.consent_id ?? 'no consent'})  ${pc.bold(f.rule)}: ${f.reason}\n`);
+  }
+  const s = r.stats;
+  const summary = `${verb}: ${s.planned} planned, ${s.rendered} rendered, ${s.cached} unchanged, ${s.refused} refused${s.removed ? `, ${s.removed} stale removed` : ''} in ${s.seconds} s`;
+  if (r.exitCode === ExitCode.ok) io.err(`${pc.green('done')} ${summary}${r.campaign && verb === 'build' ? ` -> ${path.join(r.out, r.campaign)}` : ''}\n`);
+  else io.err(`${pc.red('failed')} ${summary} (exit ${r.exitCode}; nothing was written)\n`);
+}
+
+export function createProgram(io: Io, setExit: (c: number) => void): Command {
+  const program = new Command('campaign-press')
+    .description('Localized, consent-gated campaign posters, leaflets and social cards from Markdown.')
+    .version(VERSION)
+    .option('--root <dir>', 'project folder holding templates/ and locales/', process.cwd())
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ campaign-press build campaigns/safe-journeys
+  $ campaign-press build campaigns/safe-journeys --locale ckb --only poster:a3
+  $ campaign-press check campaigns/safe-journeys --json
+  $ campaign-press consent hash "Real Name"
+
+Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render failed.`,
+  );
+
+  const rootOf = () => path.resolve(program.opts<{ root: string }>().root);
+
+  program
+    .command('build')
+    .description('render every planned asset of a campaign into the output folder')
+    .argument('<campaign-dir>', 'the campaign folder, e.g. campaigns/safe-journeys')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('-l, --locale <code>', 'only this locale (repeatable, or comma-separated)', collect)
+    .option('--only <template[:format]>', 'only this template or template:format (repeatable)', collect)
+    .option('--region <code>', 'build for one distribution region (consent is checked against it)')
+    .option('--as-of <YYYY-MM-DD>', 'build date for consent checks (default: today)')
+    .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
+    .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
+    .option('--no-cache', 'render every asset again, even when unchanged')
+    .addOption(new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) => Number.parseInt(v, 10)))
+    .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
+    .option('--json', 'print one JSON report on stdout; progress goes to stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ campaign-press build campaigns/safe-journeys                 # every format, every locale -> out/
+  $ campaign-press build campaigns/safe-journeys -l ckb -l ar    # Sorani and Arabic only
+  $ campaign-press build campaigns/safe-journeys --only social-card:story --json > report.json
+  $ campaign-press build campaigns/safe-journeys --as-of 2026-03-01 --skip-refused`,
+    )
+    .action(async (dir: string, o: Record<string, unknown>) => {
+      const json = !!o.json;
+      const report = await build({
+        root: rootOf(),
+        campaignDir: dir,
+        out: o.out as string,
+        locales: o.locale as string[] | undefined,
+        only: o.only as string[] | undefined,
+        region: o.region as string | undefined,
+        asOf: o.asOf as string | undefined,
+        skipRefused: !!o.skipRefused,
+        strict: !!o.strict,
+        cache: o.cache !== false,
+        concurrency: o.concurrency as number | undefined,
+        chromium: o.chromium as string | undefined,
+        onProgress: progressPrinter(io, json),
+      });
+      if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      printBuildReport(io, report, 'build');
+      setExit(report.exitCode);
+    });
+
+  program
+    .command('check')
+    .description('validate content, consent and translations without rendering')
+    .argument('<campaign-dir>', 'the campaign folder')
+    .option('-l, --locale <code>', 'only this locale (repeatable)', collect)
+    .option('--region <code>', 'check for one distribution region')
+    .option('--as-of <YYYY-MM-DD>', 'date for consent checks (default: today)')
+    .option('--strict', 'treat warnings as errors')
+    .option('--json', 'print one JSON report on stdout')
+    .addHelpText('after', '\nExample:\n  $ campaign-press check campaigns/safe-journeys --as-of 2026-06-01')
+    .action(async (dir: string, o: Record<string, unknown>) => {
+      const report = await build({
+        root: rootOf(),
+        campaignDir: dir,
+        out: 'out',
+        locales: o.locale as string[] | undefined,
+        region: o.region as string | undefined,
+        asOf: o.asOf as string | undefined,
+        strict: !!o.strict,
+        dryRun: true,
+      });
+      if (o.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      printBuildReport(io, report, 'check');
+      setExit(report.exitCode);
+    });
+
+  const consent = program.command('consent').description('consent tools');
+  consent
+    .command('hash')
+    .description('print the deny-list hash of a term (normalized as FORMAT.md 4.2 says)')
+    .argument('<term>', 'a real name or place, to put in consent.identity.denylist_sha256')
+    .addHelpText('after', '\nExample:\n  $ campaign-press consent hash "Real Name"\n\nOnly the 64-hex digest is printed; the term is never stored or shown.')
+    .action((term: string) => {
+      if (!term.trim()) throw new CampaignPressError('usage', 'the term is empty', { field: 'term' }, 'Give the name or place to hash, in quotes.');
+      io.out(`${hashTerm(term)}\n`);
+    });
+
+  program
+    .command('doctor')
+    .description('check the set-up: Node, Chromium, fonts')
+    .action(async () => {
+      io.out(`node ${process.version}\n`);
+      const b = await resolveBrowser();
+      io.out(`chromium ${b.executablePath} (${b.source})\n`);
+    });
+
+  return program;
+}
+
+/** Run the CLI; returns the exit code (only the bin shim exits). */
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTty: !!process.stderr.isTTY }): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return ExitCode.invalidInput;
+    }
+    const errors = e instanceof ValidationErrors ? e.errors : e instanceof CampaignPressError ? [e] : undefined;
+    const json = argv.includes('--json');
+    if (errors) {
+      if (json) io.out(`${JSON.stringify({ errors: errors.map((x) => x.toJSON()), warnings: [], exitCode: Math.max(...errors.map((x) => x.exitCode)) }, null, 2)}\n`);
+      for (const x of errors) printProblem(io, x.toJSON(), 'error');
+      return Math.max(...errors.map((x) => x.exitCode));
+    }
+    io.err(`${pc.red('internal error')} (this is a bug in campaign-press; please report it):\n${(e as Error).stack ?? String(e)}\n`);
+    if (json) io.out(`${JSON.stringify({ errors: [{ code: 'internal', message: String((e as Error).message) }], exitCode: 1 })}\n`);
+    return ExitCode.internal;
+  }
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { CampaignPressError } from '../errors.js';
+import type { LocaleEntry } from '../i18n/locales.js';
+import { ASSET_ORIGIN } from '../render/origin.js';
+
+/**
+ * Fonts come from @fontsource packages on npm, never from the machine. Their @font-face rules
+ * (with unicode-range subsets) are rewritten to point at the in-memory asset origin, where
+ * request interception serves the woff2 files.
+ */
+
+const require = createRequire(import.meta.url);
+const WEIGHTS = [400, 700] as const;
+/** Latin text (phone numbers, URLs, names) inside any script falls back to this bundled family. */
+export const LATIN_FALLBACK = 'Noto Sans';
+
+export interface FontPackage {
+  family: string;
+  pkg: string;
+  version: string;
+  dir: string;
+  css: string;
+}
+
+const packages = new Map<string, FontPackage>();
+
+export function packageNameOf(family: string): string {
+  return `@fontsource/${family.toLowerCase().replace(/\s+/g, '-')}`;
+}
+
+export function loadFontPackage(family: string): FontPackage {
+  const hit = packages.get(family);
+  if (hit) return hit;
+  const pkg = packageNameOf(family);
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new CampaignPressError('locale-unknown', `font "${family}" is not installed (${pkg})`, { file: 'locales/locales.json', field: 'fonts' }, `Add it with \`npm install ${pkg}\`, or use a family that is bundled.`);
+  }
+  const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  const blocks: string[] = [];
+  for (const w of WEIGHTS) {
+    let css: string;
+    try {
+      css = readFileSync(path.join(dir, `${w}.css`), 'utf8');
+    } catch {
+      continue;
+    }
+    // Keep only the woff2 source; point it at the asset origin.
+    css = css.replace(/src:\s*url\(\.\/files\/([^)]+\.woff2)\)\s*format\('woff2'\)[^;]*;/g, (_m, f: string) => `src: url(${ASSET_ORIGIN}/fonts/${pkg.slice('@fontsource/'.length)}@${version}/${f}) format('woff2');`);
+    css = css.replace(/font-display:\s*swap;/g, 'font-display: block;');
+    blocks.push(css);
+  }
+  if (blocks.length === 0) throw new CampaignPressError('locale-unknown', `font package ${pkg} has no 400 or 700 weight`, { file: 'locales/locales.json', field: 'fonts' });
+  const fp: FontPackage = { family, pkg, version, dir, css: blocks.join('\n') };
+  packages.set(family, fp);
+  return fp;
+}
+
+/** @font-face CSS and the font-family stack for a locale. */
+export function fontsFor(entry: LocaleEntry): { css: string; stack: string; fingerprint: string } {
+  const families = [...entry.fonts];
+  if (!families.includes(LATIN_FALLBACK)) families.push(LATIN_FALLBACK);
+  const pk = families.map(loadFontPackage);
+  return {
+    css: pk.map((p) => p.css).join('\n'),
+    // No generic family at the end: a glyph missing from every bundled font must show up as a
+    // fallback in the glyph check, not quietly come from the machine.
+    stack: families.map((f) => `'${f}'`).join(', '),
+    fingerprint: pk.map((p) => `${p.pkg}@${p.version}`).join(','),
+  };
+}
+
+/** Serve a font file by URL path (`fonts/<name>@<version>/<file>`), read from the package once. */
+const fileCache = new Map<string, Buffer>();
+export function fontFile(urlPath: string): Buffer | undefined {
+  const m = /^fonts\/([a-z0-9-]+)@([0-9.]+)\/([a-z0-9-]+\.woff2)$/.exec(urlPath);
+  if (!m) return undefined;
+  const hit = fileCache.get(urlPath);
+  if (hit) return hit;
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(`@fontsource/${m[1]}/package.json`));
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = readFileSync(path.join(dir, 'files', m[3]!));
+    fileCache.set(urlPath, buf);
+    return buf;
+  } catch {
+    return undefined;
+  }
+}

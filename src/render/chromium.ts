@@ -1,0 +1,92 @@
+import { accessSync, constants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Browser, getInstalledBrowsers } from '@puppeteer/browsers';
+import { CampaignPressError } from '../errors.js';
+
+/**
+ * Which Chrome or Chromium to drive, in this order:
+ *  1. an explicit path (--chromium) or CAMPAIGN_PRESS_CHROMIUM / PUPPETEER_EXECUTABLE_PATH;
+ *  2. a Chrome that puppeteer manages (`npx @puppeteer/browsers install chrome-headless-shell@stable`
+ *     into PUPPETEER_CACHE_DIR or ~/.cache/puppeteer);
+ *  3. a system Chromium or Chrome.
+ */
+
+export interface ResolvedBrowser {
+  executablePath: string;
+  source: 'option' | 'env' | 'puppeteer-cache' | 'system';
+}
+
+const SYSTEM_CANDIDATES: Record<string, string[]> = {
+  linux: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome', '/snap/bin/chromium'],
+  darwin: [
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  ],
+  win32: [
+    path.join(process.env.PROGRAMFILES ?? 'C:\\Program Files', 'Google\\Chrome\\Application\\chrome.exe'),
+    path.join(process.env['PROGRAMFILES(X86)'] ?? 'C:\\Program Files (x86)', 'Google\\Chrome\\Application\\chrome.exe'),
+  ],
+};
+
+function executable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function puppeteerCacheDir(): string {
+  return process.env.PUPPETEER_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'puppeteer');
+}
+
+export async function resolveBrowser(explicit?: string): Promise<ResolvedBrowser> {
+  if (explicit) {
+    if (!executable(explicit)) throw new CampaignPressError('browser-not-found', `--chromium ${explicit} is not an executable file`, { field: '--chromium' });
+    return { executablePath: explicit, source: 'option' };
+  }
+  for (const name of ['CAMPAIGN_PRESS_CHROMIUM', 'PUPPETEER_EXECUTABLE_PATH'] as const) {
+    const p = process.env[name];
+    if (p) {
+      if (!executable(p)) throw new CampaignPressError('browser-not-found', `${name}=${p} is not an executable file`, { field: name });
+      return { executablePath: p, source: 'env' };
+    }
+  }
+  try {
+    const installed = await getInstalledBrowsers({ cacheDir: puppeteerCacheDir() });
+    const usable = installed
+      .filter((b) => b.browser === Browser.CHROMEHEADLESSSHELL || b.browser === Browser.CHROME || b.browser === Browser.CHROMIUM)
+      .sort((a, b) => b.buildId.localeCompare(a.buildId, undefined, { numeric: true }));
+    for (const b of usable) {
+      if (executable(b.executablePath)) return { executablePath: b.executablePath, source: 'puppeteer-cache' };
+    }
+  } catch {
+    // No cache folder: fall through to the system browser.
+  }
+  for (const p of SYSTEM_CANDIDATES[process.platform] ?? []) {
+    if (executable(p)) return { executablePath: p, source: 'system' };
+  }
+  throw new CampaignPressError('browser-not-found', 'no Chrome or Chromium found');
+}
+
+/** Flags that keep Chromium quiet on a closed network and make rendering repeatable. */
+export const CHROMIUM_ARGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--no-default-browser-check',
+  '--disable-gpu',
+  '--font-render-hinting=none',
+  '--disable-lcd-text',
+  '--force-color-profile=srgb',
+  '--hide-scrollbars',
+  '--mute-audio',
+];

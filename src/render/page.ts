@@ -1,0 +1,146 @@
+import type { Page } from 'puppeteer-core';
+import sharp from 'sharp';
+import type { FormatSpec } from '../templates/engine.js';
+import { finishPdf, type PdfMetadata } from './pdf.js';
+import type { PageSession, RenderPool } from './pool.js';
+
+/**
+ * Render one page string to final bytes: PNG/JPEG/WebP from a screenshot at the format's exact
+ * pixel size, or a tagged PDF at the page size plus bleed. Returns what was seen on the page
+ * (text, fonts that were not bundled, blocked requests, overflow) for the caller to judge.
+ */
+
+export const MM_TO_PX = 96 / 25.4;
+
+export interface RenderOutcome {
+  bytes: Buffer;
+  width?: number;
+  height?: number;
+  pages?: number;
+  /** The rendered text (page text plus alt and aria labels), for the deny-list scan. */
+  text: string;
+  /** Text drawn with a font that is not bundled: a missing glyph. */
+  fallbacks: { text: string; font: string }[];
+  blocked: string[];
+  navigations: string[];
+  overflow: string[];
+}
+
+/** Outer size of the page in CSS px, bleed included. */
+export function pagePixels(f: FormatSpec): { width: number; height: number } {
+  if (f.unit === 'px') return { width: f.width, height: f.height };
+  return { width: Math.round((f.width + 2 * f.bleed) * MM_TO_PX), height: Math.round((f.height + 2 * f.bleed) * MM_TO_PX) };
+}
+
+async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow'>> {
+  // Force layout so every font that is needed gets requested, then wait for them all.
+  await page.evaluate(async () => {
+    void document.body.offsetHeight;
+    await document.fonts.ready;
+  });
+  // Fit pass: shrink [data-fit] text until it fits its box (no page scripts needed).
+  const overflow = await page.evaluate(() => {
+    const over: string[] = [];
+    const fits = (el: HTMLElement) => el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1;
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-fit]'))) {
+      const start = parseFloat(getComputedStyle(el).fontSize);
+      const min = start * Number(el.dataset.fitMin ?? '0.45');
+      let size = start;
+      while (!fits(el) && size > min) {
+        size = Math.max(min, size * 0.95);
+        el.style.fontSize = `${size.toFixed(2)}px`;
+      }
+    }
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-fit], [data-no-overflow]'))) {
+      if (!fits(el)) over.push(`${el.dataset.fit || el.dataset.noOverflow || el.className}: ${(el.textContent ?? '').trim().slice(0, 60)}`);
+    }
+    return over;
+  });
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+  });
+  const text = await page.evaluate(() => {
+    const parts = [document.body.innerText, document.title];
+    for (const el of Array.from(document.querySelectorAll('[alt], [aria-label], [title]'))) {
+      parts.push(el.getAttribute('alt') ?? '', el.getAttribute('aria-label') ?? '', el.getAttribute('title') ?? '');
+    }
+    return parts.filter(Boolean).join('\n');
+  });
+  const fallbacks = await findFallbackFonts(session);
+  return { text, fallbacks, overflow };
+}
+
+interface DomNode {
+  nodeId: number;
+  nodeType: number;
+  nodeName: string;
+  nodeValue: string;
+  children?: DomNode[];
+}
+
+/** Ask Chromium which fonts drew each text-bearing element; a non-bundled font is a missing glyph. */
+async function findFallbackFonts(session: PageSession): Promise<{ text: string; font: string }[]> {
+  const { root } = (await session.cdp.send('DOM.getDocument', { depth: -1 })) as { root: DomNode };
+  const targets: { id: number; text: string }[] = [];
+  const walk = (n: DomNode) => {
+    if (n.nodeType === 1 && !['SCRIPT', 'STYLE', 'HEAD', 'TITLE'].includes(n.nodeName)) {
+      const own = (n.children ?? []).filter((c) => c.nodeType === 3).map((c) => c.nodeValue).join('');
+      if (own.trim()) targets.push({ id: n.nodeId, text: own.trim() });
+    }
+    for (const c of n.children ?? []) walk(c);
+  };
+  walk(root);
+  const out: { text: string; font: string }[] = [];
+  for (const t of targets) {
+    const { fonts } = (await session.cdp.send('CSS.getPlatformFontsForNode', { nodeId: t.id })) as {
+      fonts: { familyName: string; postScriptName?: string; isCustomFont: boolean; glyphCount: number }[];
+    };
+    for (const f of fonts) {
+      if (!f.isCustomFont && f.glyphCount > 0) out.push({ text: t.text.slice(0, 80), font: f.familyName });
+    }
+  }
+  return out;
+}
+
+export async function renderAsset(pool: RenderPool, label: string, html: string, format: FormatSpec, pdfMeta: PdfMetadata): Promise<RenderOutcome> {
+  return pool.run(label, async (page, session) => {
+    const px = pagePixels(format);
+    await page.setViewport({ width: px.width, height: px.height, deviceScaleFactor: 1 });
+    await page.emulateMediaType(format.output === 'pdf' ? 'print' : 'screen');
+    await page.setContent(html, { waitUntil: 'load', timeout: pool.timeoutMs });
+    const seen = await settle(page, session);
+    let bytes: Buffer;
+    let width: number | undefined;
+    let height: number | undefined;
+    let pages: number | undefined;
+    if (format.output === 'pdf') {
+      const raw = await page.pdf({
+        width: `${format.width + 2 * format.bleed}mm`,
+        height: `${format.height + 2 * format.bleed}mm`,
+        printBackground: true,
+        tagged: true,
+        outline: false,
+        margin: { top: 0, right: 0, bottom: 0, left: 0 },
+        preferCSSPageSize: false,
+        timeout: pool.timeoutMs,
+      });
+      const done = await finishPdf(Buffer.from(raw), format, pdfMeta);
+      bytes = done.bytes;
+      pages = done.pages;
+    } else {
+      const shot = await page.screenshot({ type: 'png', clip: { x: 0, y: 0, width: px.width, height: px.height }, captureBeyondViewport: false });
+      const img = sharp(Buffer.from(shot));
+      const encoded =
+        format.output === 'jpeg'
+          ? img.flatten({ background: '#ffffff' }).jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: '4:4:4' })
+          : format.output === 'webp'
+            ? img.webp({ quality: 90, effort: 4 })
+            : img.png({ compressionLevel: 9, adaptiveFiltering: true });
+      const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+      bytes = data;
+      width = info.width;
+      height = info.height;
+    }
+    return { bytes, width, height, pages, ...seen, blocked: [...session.blocked], navigations: [...session.navigations] };
+  });
+}

@@ -1,0 +1,47 @@
+import { PDFDocument, PDFName } from 'pdf-lib';
+import type { FormatSpec } from '../templates/engine.js';
+
+/**
+ * Print finishing with pdf-lib: TrimBox and BleedBox for the printer, document metadata from
+ * public fields only, fixed dates (SOURCE_DATE_EPOCH or the Unix epoch) so that the same input
+ * gives the same bytes.
+ */
+
+export interface PdfMetadata {
+  title: string;
+  subject: string;
+  keywords: string[];
+  lang: string;
+}
+
+const PT_PER_MM = 72 / 25.4;
+
+export function buildDate(): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  return new Date(epoch && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : 0);
+}
+
+export async function finishPdf(raw: Buffer, format: FormatSpec, meta: PdfMetadata): Promise<{ bytes: Buffer; pages: number }> {
+  const doc = await PDFDocument.load(raw, { updateMetadata: false });
+  const bleed = format.bleed * PT_PER_MM;
+  for (const page of doc.getPages()) {
+    const { width, height } = page.getMediaBox();
+    page.setBleedBox(0, 0, width, height);
+    page.setTrimBox(bleed, bleed, width - 2 * bleed, height - 2 * bleed);
+  }
+  // Replace Chromium's Info dictionary wholesale: nothing but public fields goes in.
+  const date = buildDate();
+  doc.setTitle(meta.title, { showInWindowTitleBar: true });
+  doc.setSubject(meta.subject);
+  doc.setKeywords(meta.keywords);
+  doc.setAuthor('');
+  doc.setProducer('campaign-press');
+  doc.setCreator('campaign-press');
+  doc.setCreationDate(date);
+  doc.setModificationDate(date);
+  doc.setLanguage(meta.lang);
+  doc.catalog.delete(PDFName.of('Metadata'));
+  // The trailer ID is derived from the content (not random), so output stays reproducible.
+  const bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+  return { bytes: Buffer.from(bytes), pages: doc.getPageCount() };
+}

@@ -1,0 +1,277 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { CampaignPressError, ValidationErrors } from '../errors.js';
+import { validate } from '../campaign/frontmatter.js';
+import { formatDate, formatNumber, type LocaleTable } from '../i18n/locales.js';
+import type { Translator } from '../i18n/translator.js';
+import { displayPath, parseJsonStrict, sha256 } from '../util/files.js';
+import { escapeHtml, isAllowedUrl } from '../util/html.js';
+import { renderMarkdown } from './markdown.js';
+
+/**
+ * Templates: one folder per template under templates/, with template.json (formats, sizes,
+ * output type, consent channel), template.hbs (the page body) and style.css. They are linted,
+ * then compiled by an isolated Handlebars environment with `strict` and `knownHelpersOnly`.
+ */
+
+const output = z.enum(['pdf', 'png', 'jpeg', 'webp']);
+const formatSchema = z.strictObject({
+  width: z.number().positive(),
+  height: z.number().positive(),
+  unit: z.enum(['mm', 'px']),
+  bleed: z.number().min(0).max(10).default(0),
+  output: output.optional(),
+  label: z.string().optional(),
+});
+export const templateSchema = z.strictObject({
+  description: z.string(),
+  channel: z.enum(['print', 'pdf', 'social', 'web']),
+  output,
+  testimonies: z.enum(['none', 'all', 'each']).default('none'),
+  formats: z.record(z.string().regex(/^[a-z0-9-]+$/), formatSchema),
+});
+
+export type OutputType = z.infer<typeof output>;
+export interface FormatSpec {
+  name: string;
+  width: number;
+  height: number;
+  unit: 'mm' | 'px';
+  bleed: number;
+  output: OutputType;
+}
+
+export interface Template {
+  name: string;
+  dir: string;
+  description: string;
+  channel: 'print' | 'pdf' | 'social' | 'web';
+  testimonies: 'none' | 'all' | 'each';
+  formats: Map<string, FormatSpec>;
+  css: string;
+  render: HandlebarsTemplateDelegate;
+  /** Hash of every file of the template (part of the content key). */
+  fingerprint: string;
+}
+
+export const HELPERS = ['t', 'md', 'num', 'date', 'qr', 'asset', 'url', 'eq', 'not', 'or'] as const;
+const KNOWN_HELPERS = Object.fromEntries([...HELPERS, 'if', 'unless', 'each', 'with', 'lookup'].map((h) => [h, true]));
+
+/** What a helper needs to know about the render in progress (passed as @root._ctx). */
+export interface HelperContext {
+  lng: string;
+  table: LocaleTable;
+  translator: Translator;
+  assets: ReadonlyMap<string, string>;
+}
+
+function helperCtx(options: Handlebars.HelperOptions): HelperContext {
+  const ctx = (options.data as { root?: { _ctx?: HelperContext } }).root?._ctx;
+  if (!ctx) throw new Error('helper called outside a campaign-press render');
+  return ctx;
+}
+
+/** QR code as inline SVG (one path), drawn in currentColor. Deterministic. */
+export function qrSvg(text: string): string {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const n = qr.modules.size;
+  const q = 2; // quiet zone in modules; the template adds more padding
+  let d = '';
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      if (qr.modules.get(y, x)) d += `M${x + q} ${y + q}h1v1h-1z`;
+    }
+  }
+  const s = n + 2 * q;
+  return `<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${s} ${s}" shape-rendering="crispEdges" role="img" aria-label="${escapeHtml(text)}"><rect width="${s}" height="${s}" fill="#fff"/><path fill="currentColor" d="${d}"/></svg>`;
+}
+
+function createEnvironment(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.registerHelper('t', function (key: unknown, options: Handlebars.HelperOptions) {
+    if (typeof key !== 'string') throw new Error('t needs a key: {{t "helpline"}}');
+    const ctx = helperCtx(options);
+    const hash = { ...(options.hash as Record<string, unknown>) };
+    const count = hash.count;
+    delete hash.count;
+    const values: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(hash)) {
+      if (typeof v === 'string' || typeof v === 'number') values[k] = v;
+      else if (v instanceof hb.SafeString) values[k] = v.toString();
+    }
+    return new hb.SafeString(ctx.translator.html(ctx.lng, key, { count: typeof count === 'number' ? count : undefined, values }));
+  });
+  hb.registerHelper('md', function (src: unknown) {
+    if (src === null || src === undefined) return '';
+    if (typeof src !== 'string') throw new Error('md needs Markdown text');
+    return new hb.SafeString(renderMarkdown(src).html);
+  });
+  hb.registerHelper('num', function (n: unknown, options: Handlebars.HelperOptions) {
+    if (typeof n !== 'number') throw new Error('num needs a number');
+    const ctx = helperCtx(options);
+    return formatNumber(ctx.table.get(ctx.lng), n);
+  });
+  hb.registerHelper('date', function (d: unknown, options: Handlebars.HelperOptions) {
+    if (typeof d !== 'string') throw new Error('date needs a YYYY-MM-DD string');
+    const ctx = helperCtx(options);
+    return formatDate(ctx.table.get(ctx.lng), d);
+  });
+  hb.registerHelper('qr', function (text: unknown) {
+    if (typeof text !== 'string' || !isAllowedUrl(text)) throw new Error('qr needs an https URL');
+    return new hb.SafeString(qrSvg(text));
+  });
+  hb.registerHelper('asset', function (p: unknown, options: Handlebars.HelperOptions) {
+    if (typeof p !== 'string') throw new Error('asset needs a campaign asset path');
+    const url = helperCtx(options).assets.get(p);
+    if (!url) throw new Error(`asset "${p}" is not a processed campaign image`);
+    return url;
+  });
+  hb.registerHelper('url', function (u: unknown) {
+    if (typeof u !== 'string' || !isAllowedUrl(u)) throw new Error(`url "${String(u)}" is not allowed (https, tel, mailto only)`);
+    return u;
+  });
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('not', (a: unknown) => !a);
+  hb.registerHelper('or', (a: unknown, b: unknown) => a || b);
+  return hb;
+}
+
+const env = createEnvironment();
+
+interface LintProblem {
+  line: number;
+  message: string;
+}
+
+/** Static checks of a template's source before it is compiled. */
+export function lintTemplate(src: string): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const lineAt = (i: number) => src.slice(0, i).split('\n').length;
+  const rules: [RegExp, string][] = [
+    [/\{\{\{/g, 'triple-stash {{{ }}} outputs raw HTML'],
+    [/\{\{~?\s*&/g, '{{& }} outputs raw HTML'],
+    [/<\s*(script|iframe|object|embed|link|meta|base|form|frame|frameset|portal)\b/gi, 'element not allowed in templates'],
+    [/\son[a-z]+\s*=/gi, 'event handler attributes are not allowed'],
+    [/http-equiv/gi, 'http-equiv is not allowed'],
+    [/\b(?:href|src|srcset|xlink:href|action|formaction|poster|background|ping)\s*=\s*(?!["']?(?:\{\{\s*(?:url|asset)\b|#))/gi, 'URLs must go through the url or asset helper'],
+    [/url\(\s*["']?(?!#)/gi, 'CSS url() is not allowed in templates'],
+    [/javascript:/gi, 'javascript: URLs are not allowed'],
+    [/\{\{\s*[#^]?\s*>/g, 'partials are not allowed'],
+  ];
+  for (const [re, message] of rules) {
+    for (let m = re.exec(src); m; m = re.exec(src)) problems.push({ line: lineAt(m.index), message });
+  }
+  return problems;
+}
+
+function lintCss(src: string): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const lineAt = (i: number) => src.slice(0, i).split('\n').length;
+  for (const [re, message] of [
+    [/@import/gi, '@import is not allowed; fonts are bundled'],
+    [/url\(\s*["']?(?!#|data:image\/svg\+xml)/gi, 'url() is not allowed in template CSS (only #fragment and inline SVG)'],
+    [/@font-face/gi, '@font-face is not allowed; fonts come from locales.json'],
+  ] as [RegExp, string][]) {
+    for (let m = re.exec(src); m; m = re.exec(src)) problems.push({ line: lineAt(m.index), message });
+  }
+  return problems;
+}
+
+/** Walk the Handlebars AST: no partials, no decorators, no unescaped output. */
+function astProblems(ast: hbs.AST.Program): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const visit = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { type?: string; loc?: { start: { line: number } }; escaped?: boolean };
+    const line = n.loc?.start.line ?? 1;
+    if (n.type === 'PartialStatement' || n.type === 'PartialBlockStatement') problems.push({ line, message: 'partials are not allowed' });
+    if (n.type === 'Decorator' || n.type === 'DecoratorBlock') problems.push({ line, message: 'decorators are not allowed' });
+    if (n.type === 'MustacheStatement' && n.escaped === false) problems.push({ line, message: 'unescaped output is not allowed' });
+    for (const v of Object.values(node)) {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object' && 'type' in v) visit(v);
+    }
+  };
+  visit(ast);
+  return problems;
+}
+
+export function listTemplates(templatesDir: string): string[] {
+  try {
+    return readdirSync(templatesDir)
+      .filter((n) => !n.startsWith('.') && !n.startsWith('_') && statSync(path.join(templatesDir, n)).isDirectory())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export function loadTemplate(templatesDir: string, name: string, where: { file?: string; line?: number; field?: string } = {}): Template {
+  const dir = path.join(templatesDir, name);
+  if (!/^[a-z0-9-]+$/.test(name) || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    const known = listTemplates(templatesDir);
+    throw new CampaignPressError('template-unknown', `unknown template "${name}"`, where, `Use one of: ${known.join(', ') || '(none found in templates/)'}.`);
+  }
+  const specFile = path.join(dir, 'template.json');
+  const hbsFile = path.join(dir, 'template.hbs');
+  const cssFile = path.join(dir, 'style.css');
+  const read = (f: string, optional = false) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      if (optional) return '';
+      throw new CampaignPressError('template-invalid', `template "${name}" has no ${path.basename(f)}`, { file: displayPath(f) });
+    }
+  };
+  const specText = read(specFile);
+  const parsed = parseJsonStrict(specText, displayPath(specFile));
+  const { value: spec, errors } = validate(templateSchema, parsed);
+  if (!spec) throw new ValidationErrors(errors);
+  const src = read(hbsFile);
+  const css = read(cssFile, true);
+  const shared = read(path.join(templatesDir, '_shared', 'base.css'), true);
+  const problems: CampaignPressError[] = [];
+  for (const p of lintTemplate(src)) problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
+  for (const p of lintCss(css)) problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(cssFile), line: p.line }));
+  let ast: hbs.AST.Program;
+  try {
+    ast = Handlebars.parse(src);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /line (\d+)/.exec(msg);
+    throw new CampaignPressError('template-invalid', `Handlebars syntax: ${msg.split('\n')[0]}`, { file: displayPath(hbsFile), line: m ? Number(m[1]) : undefined });
+  }
+  for (const p of astProblems(ast)) problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
+  if (problems.length) throw new ValidationErrors(problems);
+  const render = env.compile(ast, { strict: true, knownHelpersOnly: true, knownHelpers: KNOWN_HELPERS, noEscape: false, preventIndent: true });
+  const formats = new Map<string, FormatSpec>();
+  for (const [fname, f] of Object.entries(spec.formats)) {
+    formats.set(fname, { name: fname, width: f.width, height: f.height, unit: f.unit, bleed: f.bleed, output: f.output ?? spec.output });
+  }
+  return {
+    name,
+    dir,
+    description: spec.description,
+    channel: spec.channel,
+    testimonies: spec.testimonies,
+    formats,
+    css: `${shared}\n${css}`,
+    render,
+    fingerprint: sha256([specText, src, shared, css].join('\u0000')),
+  };
+}
+
+/** Run a compiled template; runtime errors (strict mode lookups, helper errors) name the template. */
+export function runTemplate(t: Template, context: object): string {
+  try {
+    return t.render(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+  } catch (e) {
+    if (e instanceof CampaignPressError) throw e;
+    const msg = (e as Error).message.split('\n')[0] ?? '';
+    const m = /line (\d+)|:(\d+):/.exec((e as Error).message);
+    throw new CampaignPressError('template-invalid', `template "${t.name}": ${msg}`, { file: displayPath(path.join(t.dir, 'template.hbs')), line: m ? Number(m[1] ?? m[2]) : undefined });
+  }
+}
