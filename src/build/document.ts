@@ -38,7 +38,7 @@ function pieceView(p: TestimonyPiece, photos: ReadonlyMap<string, string>) {
     body: p.body,
     display_name: p.displayName,
     name_changed_note: p.nameChangedNote,
-    photo: p.photo ? (photos.get(p.id) ?? null) : null,
+    photo: p.photo && photos.has(p.id) ? (p.testimony.data.photo ?? null) : null,
     content_warning: p.contentWarning === 'none' ? null : `content_warning.${p.contentWarning}`,
   };
 }
@@ -60,7 +60,7 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
       body: body ?? null,
       body_is_fallback: body === undefined,
       contact: { hotline: campaign.data.contact.hotline, url: campaign.data.contact.url, url_display: campaign.data.contact.url.replace(/^https:\/\//, '').replace(/\/$/, '') },
-      brand: { primary: campaign.data.brand.primary, accent: campaign.data.brand.accent, logo: campaign.data.brand.logo ? (inp.assets.get(campaign.data.brand.logo) ?? null) : null },
+      brand: { primary: campaign.data.brand.primary, accent: campaign.data.brand.accent, logo: campaign.data.brand.logo && inp.assets.has(campaign.data.brand.logo) ? campaign.data.brand.logo : null },
     },
     testimonies,
     testimony: testimonies[0] ?? null,
