@@ -17,7 +17,7 @@ import { RenderPool, type MemoryAsset } from '../render/pool.js';
 import { renderMarkdown } from '../templates/markdown.js';
 import { loadTemplate, type Template } from '../templates/engine.js';
 import { displayPath, isInside, parseJsonStrict, sha256, writeFileAtomic } from '../util/files.js';
-import { RENDERER_REVISION, VERSION } from '../version.js';
+import { rendererCodeFingerprint } from '../version.js';
 import { renderDocument, type DocumentInputs } from './document.js';
 import { planRenders, type Refusal, type RenderJob } from './plan.js';
 
@@ -219,7 +219,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const keyed: { job: RenderJob; key: string }[] = [];
   for (const job of plan.jobs) {
     const doc = renderDocument(job, docInputs);
-    const key = sha256([VERSION, RENDERER_REVISION, job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, doc.html].join('\u0000'));
+    const key = sha256([rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, doc.html].join('\u0000'));
     keyed.push({ job, key });
   }
   if (opts.strict) diag.warnings.splice(0).forEach((w) => diag.error(w));
@@ -255,7 +255,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     await Promise.all(
       cachedFirst.map(({ job, key, prev }) =>
         limit(async () => {
-          if (failed) return;
+          // A quality failure (overflow, glyph) does not stop the others: the report lists every
+          // problem at once. A broken browser does.
+          if (failed && diag.errors.some((e) => e.code === 'render-failed' || e.code === 'render-timeout' || e.code === 'browser-not-found')) return;
           const t0 = Date.now();
           if (prev) {
             report.assets.push(prev);
@@ -278,7 +280,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             diag.error(e instanceof CampaignPressError ? e : new CampaignPressError('render-failed', `${job.relPath}: ${(e as Error).message}`));
             return;
           }
-          const where = { file: `${job.template.name}/template.hbs`, field: job.relPath };
+          const where = { file: `templates/${job.template.name}/template.hbs` };
           for (const f of outcome.fallbacks) {
             diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: "${f.text}" is drawn with the system font "${f.font}", not a bundled font`, where));
           }

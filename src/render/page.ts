@@ -41,7 +41,36 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
   // Fit pass: shrink [data-fit] text until it fits its box (no page scripts needed).
   const overflow = await page.evaluate(() => {
     const over: string[] = [];
-    const fits = (el: HTMLElement) => el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1;
+    // A line-height tighter than the font's ascent+descent makes the last line's content area hang
+    // below its line box; Chromium counts that as scrollable overflow although no glyph is cut.
+    const overhang = (el: HTMLElement) => {
+      let most = 0;
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.textContent?.trim() || !n.parentElement) continue;
+        const lh = parseFloat(getComputedStyle(n.parentElement).lineHeight);
+        if (!Number.isFinite(lh)) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const r of Array.from(range.getClientRects())) most = Math.max(most, (r.height - lh) / 2);
+      }
+      return most;
+    };
+    // Geometric check: scrollHeight cannot see content pushed out above or before its box
+    // (centred or end-aligned flex content), so compare every descendant's box with the container's.
+    const escapee = (el: HTMLElement, tolerance = 1): Element | undefined => {
+      const box = el.getBoundingClientRect();
+      for (const d of Array.from(el.querySelectorAll('*'))) {
+        const b = d.getBoundingClientRect();
+        if (b.width === 0 && b.height === 0) continue;
+        if (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1) return d;
+      }
+      return undefined;
+    };
+    const fits = (el: HTMLElement) => {
+      const tolerance = 1 + (el.dataset.fit ? overhang(el) : 0);
+      return el.scrollHeight <= el.clientHeight + tolerance && el.scrollWidth <= el.clientWidth + 1 && !escapee(el, tolerance);
+    };
     for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-fit]'))) {
       const start = parseFloat(getComputedStyle(el).fontSize);
       const min = start * Number(el.dataset.fitMin ?? '0.45');
@@ -51,8 +80,16 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
         el.style.fontSize = `${size.toFixed(2)}px`;
       }
     }
+    const describe = (e: Element) => {
+      const cls = typeof e.className === 'string' && e.className ? `.${e.className.trim().split(/\s+/).join('.')}` : '';
+      return `${e.tagName.toLowerCase()}${cls} "${(e.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 50)}"`;
+    };
     for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-fit], [data-no-overflow]'))) {
-      if (!fits(el)) over.push(`${el.dataset.fit || el.dataset.noOverflow || el.className}: ${(el.textContent ?? '').trim().slice(0, 60)}`);
+      const name = el.dataset.fit || el.dataset.noOverflow || el.className;
+      if (fits(el)) continue;
+      const out = escapee(el, 1 + (el.dataset.fit ? overhang(el) : 0));
+      if (out) over.push(`${name}: ${describe(out)} sticks out of ${describe(el)}`);
+      else over.push(`${name}: ${describe(el)} is too long${el.dataset.fit ? ' even at the smallest size' : ''}`);
     }
     return over;
   });

@@ -24,10 +24,18 @@ export function buildDate(): Date {
 export async function finishPdf(raw: Buffer, format: FormatSpec, meta: PdfMetadata): Promise<{ bytes: Buffer; pages: number }> {
   const doc = await PDFDocument.load(raw, { updateMetadata: false });
   const bleed = format.bleed * PT_PER_MM;
+  // Chromium rounds the paper size to whole device pixels (303 mm comes out as 303.4 mm). Set the
+  // exact size, anchored at the top-left corner where layout starts; the sliver cut off lies in
+  // the outer bleed.
+  const width = (format.width + 2 * format.bleed) * PT_PER_MM;
+  const height = (format.height + 2 * format.bleed) * PT_PER_MM;
   for (const page of doc.getPages()) {
-    const { width, height } = page.getMediaBox();
-    page.setBleedBox(0, 0, width, height);
-    page.setTrimBox(bleed, bleed, width - 2 * bleed, height - 2 * bleed);
+    const media = page.getMediaBox();
+    const y = media.y + media.height - height;
+    page.setMediaBox(media.x, y, width, height);
+    page.setCropBox(media.x, y, width, height);
+    page.setBleedBox(media.x, y, width, height);
+    page.setTrimBox(media.x + bleed, y + bleed, width - 2 * bleed, height - 2 * bleed);
   }
   // Replace Chromium's Info dictionary wholesale: nothing but public fields goes in.
   const date = buildDate();
