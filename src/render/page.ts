@@ -60,10 +60,24 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
     // (centred or end-aligned flex content), so compare every descendant's box with the container's.
     const escapee = (el: HTMLElement, tolerance = 1): Element | undefined => {
       const box = el.getBoundingClientRect();
+      const outside = (b: DOMRect) =>
+        (b.width > 0 || b.height > 0) && (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1);
       for (const d of Array.from(el.querySelectorAll('*'))) {
-        const b = d.getBoundingClientRect();
-        if (b.width === 0 && b.height === 0) continue;
-        if (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1) return d;
+        if (outside(d.getBoundingClientRect())) return d;
+      }
+      // Text itself, line by line (text overflowing upward has no element box of its own).
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.textContent?.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        const lh = parseFloat(getComputedStyle(n.parentElement ?? el).lineHeight);
+        for (const r of Array.from(range.getClientRects())) {
+          // Compare the line box, not the taller glyph content area.
+          const pad = Number.isFinite(lh) ? Math.max(0, (r.height - lh) / 2) : 0;
+          const line = new DOMRect(r.x, r.y + pad, r.width, r.height - 2 * pad);
+          if (outside(line)) return n.parentElement ?? el;
+        }
       }
       return undefined;
     };
