@@ -76,7 +76,7 @@ export function parseFrontmatter(source: string, file: string): ParsedFrontmatte
   for (const name of REFUSED_ENGINES) engines[name] = refuse(name);
   let parsed: ParsedYaml | undefined;
   engines.yaml = (s: string) => {
-    parsed = parseYaml(s, file, 2);
+    parsed = parseYaml(s, file, 1);
     return {};
   };
   let file_: matter.GrayMatterFile<string>;

@@ -21,6 +21,7 @@ export interface TranslateOptions {
 }
 
 const PLACEHOLDER = /\{\{\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,[^}]*)?\}\}/g;
+const MISSING = '\u0000campaign-press:missing\u0000';
 const NESTING = /\$t\(\s*([A-Za-z0-9_.:-]+)\s*\)/g;
 
 export class Translator {
@@ -50,9 +51,10 @@ export class Translator {
   raw(lng: string, key: string, count?: number): string | undefined {
     const [ns, k] = splitKey(key);
     const full = count === undefined ? k : `${k}_${selectPlural(this.table, lng, count)}`;
-    if (!this.i18n.exists(full, { lng, ns, fallbackLng: false } as never)) return undefined;
-    const res = this.i18n.t(full, { lng, ns, fallbackLng: false, skipInterpolation: true, returnObjects: false } as never) as unknown;
-    return typeof res === 'string' && res.length > 0 ? res : undefined;
+    // A sentinel default tells "missing" (or empty: returnEmptyString is false) apart from a
+    // translation, without ever mistaking the key i18next returns for text.
+    const res = this.i18n.t(full, { lng, ns, fallbackLng: false, skipInterpolation: true, returnObjects: false, defaultValue: MISSING } as never) as unknown;
+    return typeof res === 'string' && res !== MISSING && res.length > 0 ? res : undefined;
   }
 
   /** Resolve through the locale's fallback chain; reports fallbacks as warnings, absence as an error. */

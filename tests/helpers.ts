@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256 } from '../src/util/files.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A throwaway project folder with the shipped templates and locales. */
+export function makeProject(): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'cp-test-'));
+  cpSync(path.join(REPO, 'templates'), path.join(root, 'templates'), { recursive: true });
+  cpSync(path.join(REPO, 'locales'), path.join(root, 'locales'), { recursive: true });
+  mkdirSync(path.join(root, 'campaigns'));
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export function writeFiles(dir: string, files: Record<string, string | Buffer>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const p = path.join(dir, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+}
+
+export interface CampaignSpec {
+  id?: string;
+  locales?: string[];
+  source?: string;
+  regions?: string[];
+  outputs?: string;
+  messages?: Record<string, string>;
+  extraFrontmatter?: string;
+  body?: string;
+}
+
+export function campaignMd(spec: CampaignSpec = {}): string {
+  const id = spec.id ?? 'test-campaign';
+  const msgs = spec.messages ?? { headline: 'Know the truth before you go.', subline: 'The sea is real. The promises are not.', cta: 'Call the free helpline' };
+  return `---
+id: ${id}
+title: Test campaign
+source_locale: ${spec.source ?? 'en'}
+locales: [${(spec.locales ?? ['en']).join(', ')}]
+distribution:
+  regions: [${(spec.regions ?? ['IQ-AR']).join(', ')}]
+contact:
+  hotline: "+964 750 000 0000"
+  url: https://example.org/test
+brand:
+  primary: "#0B3D5C"
+  accent: "#F2B705"
+messages:
+${Object.entries(msgs)
+  .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+  .join('\n')}
+outputs:
+${spec.outputs ?? '  - template: social-card\n    formats: [square]'}
+${spec.extraFrontmatter ?? ''}---
+${spec.body ?? 'A short description of the campaign.'}
+`;
+}
+
+export interface TestimonySpec {
+  id: string;
+  consent?: string;
+  quote?: string;
+  body?: string;
+  extra?: string;
+}
+
+/** A testimony whose consent passes every rule on 2026-06-01 unless `consent` overrides it. */
+export function testimonyMd(t: TestimonySpec): string {
+  return `---
+id: ${t.id}
+title: A story from the road
+quote: ${JSON.stringify(t.quote ?? 'The smuggler promised a safe boat.')}
+paraphrase: He was promised a safe boat.
+content_warning: none
+${t.extra ?? ''}consent:
+${t.consent ?? defaultConsent()}
+---
+${t.body ?? 'Illustrative testimony for a test.'}
+`;
+}
+
+export function defaultConsent(o: Partial<Record<string, string>> = {}): string {
+  return `  id: ${o.id ?? 'CR-TEST-0001'}
+  status: ${o.status ?? 'granted'}
+  given_by: ${o.given_by ?? 'self'}
+${o.relationship ? `  relationship: ${o.relationship}\n` : ''}  subject:
+    role: survivor
+    age_band: ${o.age_band ?? 'adult'}
+  child_assent: ${o.child_assent ?? 'null'}
+  granted_on: ${o.granted_on ?? '2026-01-01'}
+  review_by: ${o.review_by ?? '2026-12-31'}
+  expires_on: ${o.expires_on ?? '2027-12-31'}
+  scope:
+    channels: [${o.channels ?? 'print, pdf, social'}]
+    locales: [${o.locales ?? 'en, ckb, ar'}]
+    regions: [${o.regions ?? 'IQ-AR, IQ-SU'}]
+    excluded_regions: [${o.excluded_regions ?? ''}]
+    quote_usage: ${o.quote_usage ?? 'verbatim'}
+    allow_translation: ${o.allow_translation ?? 'true'}
+  identity:
+    level: ${o.level ?? 'pseudonym'}
+    display_name: ${o.display_name ?? 'Karwan*'}
+    name_changed_note: true
+    denylist_sha256: [${o.denylist ?? ''}]
+${o.photo ?? ''}  risk:
+    level: ${o.risk ?? 'medium'}
+    pillars_removed: [${o.pillars ?? 'face, name'}]
+    signoff: [${o.signoff ?? 'protection_focal_point'}]`;
+}
+
+/** Every file below a folder (relative paths), for "nothing was written" assertions. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = path.join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export function pdfText(file: string): string {
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}
+
+export function pdfInfo(file: string): Record<string, string> {
+  const out = execFileSync('pdfinfo', ['-box', file], { encoding: 'utf8' });
+  const info: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^([^:]+):\s*(.*)$/.exec(line);
+    if (m) info[m[1]!.trim()] = m[2]!.trim();
+  }
+  return info;
+}
+
+/** Font names embedded in a PDF (pdffonts), without the subset prefix. */
+export function pdfFonts(file: string): { name: string; embedded: boolean }[] {
+  const out = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+  return out.map((l) => {
+    const cols = l.trim().split(/\s+/);
+    return { name: cols[0]!.replace(/^[A-Z]{6}\+/, ''), embedded: l.includes(' yes ') };
+  });
+}
+
+export { sha256 };
