@@ -158,3 +158,32 @@ export function pdfFonts(file: string): { name: string; embedded: boolean }[] {
 }
 
 export { sha256 };
+
+/**
+ * Text of a PDF in logical order. pdftotext -raw prints right-to-left lines as runs in visual
+ * order, each wrapped in bidi embedding marks; reversing the runs gives the logical order.
+ */
+export function pdfTextLogical(file: string): string {
+  const raw = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
+  return raw
+    .split('\n')
+    .map((line) => (/[\u202A-\u202E]/.test(line) ? line.split(/[\u202A-\u202E]/).filter((r) => r.length).reverse().join('') : line))
+    .join('\n');
+}
+
+/** Compare text ignoring spacing, bidi marks and the order a lam-alef ligature is extracted in. */
+export function squash(s: string): string {
+  return s
+    .normalize('NFKC')
+    .replace(/[\s\u200e\u200f\u202a-\u202e\u0640]/g, '')
+    .replace(/لا/g, 'ال');
+}
+
+/** Every word of `expected` appears, in order within itself, in the PDF's text. */
+export function missingWords(pdf: string, expected: string): string[] {
+  const hay = squash(pdfTextLogical(pdf));
+  return expected
+    .split(/\s+/)
+    .map((w) => w.replace(/[.,،:;!?«»"“”]/g, ''))
+    .filter((w) => w.length > 1 && !hay.includes(squash(w)));
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, type BuildReport } from '../../src/build/build.js';
+import { listFiles, missingWords, pdfFonts, pdfInfo, REPO, sha256 } from '../helpers.js';
+
+/** The shipped sample campaign, built for real through Chromium, then decoded. */
+const out = mkdtempSync(path.join(os.tmpdir(), 'cp-sample-'));
+let report: BuildReport;
+const BUNDLED = /^(NotoSans|NotoNaskhArabic|NotoNastaliqUrdu|NotoSansArabic|Vazirmatn)-/;
+const campaignDir = path.join(REPO, 'campaigns', 'safe-journeys');
+const dir = path.join(out, 'safe-journeys');
+
+beforeAll(async () => {
+  report = await build({ root: REPO, campaignDir, out, asOf: '2026-11-28' });
+}, 300_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('sample campaign safe-journeys', () => {
+  it('builds every format in all four locales, including each testimony card', () => {
+    expect(report.errors).toEqual([]);
+    expect(report.exitCode).toBe(0);
+    const files = listFiles(dir);
+    for (const l of ['en', 'ckb', 'ar', 'kmr']) {
+      for (const f of [
+        'poster-a3.pdf',
+        'poster-a4.pdf',
+        'leaflet-a5.pdf',
+        'social-card-square.png',
+        'social-card-portrait.png',
+        'social-card-story.png',
+        'social-card-link.png',
+        'testimony-card-square-brother-at-sea.png',
+        'testimony-card-story-brother-at-sea.png',
+        'testimony-card-square-returned-home.png',
+        'testimony-card-story-returned-home.png',
+      ]) {
+        expect(files).toContain(`${l}/${f}`);
+      }
+    }
+    expect(files).toContain('manifest.json');
+    expect(files.filter((f) => f.includes('.staging') || f.includes('.tmp-'))).toEqual([]);
+    expect(report.stats).toMatchObject({ planned: 44, rendered: 44, refused: 0 });
+  });
+
+  it('renders PNGs at the exact pixel sizes', async () => {
+    const sizes: Record<string, [number, number]> = { square: [1080, 1080], portrait: [1080, 1350], story: [1080, 1920], link: [1200, 630] };
+    for (const [fmt, [w, h]] of Object.entries(sizes)) {
+      const m = await sharp(path.join(dir, 'ckb', `social-card-${fmt}.png`)).metadata();
+      expect([m.width, m.height, m.format]).toEqual([w, h, 'png']);
+    }
+    const t = await sharp(path.join(dir, 'ar', 'testimony-card-story-returned-home.png')).metadata();
+    expect([t.width, t.height]).toEqual([1080, 1920]);
+  });
+
+  it('makes the A3 poster 303 x 426 mm (297 x 420 plus 3 mm bleed) with a trim box', () => {
+    const info = pdfInfo(path.join(dir, 'en', 'poster-a3.pdf'));
+    const [w, h] = info['Page size']!.split(' x ').map((s) => Number.parseFloat(s) / (72 / 25.4));
+    expect(w).toBeCloseTo(303, 1);
+    expect(h).toBeCloseTo(426, 1);
+    const trim = info['TrimBox']!.split(/\s+/).map(Number);
+    expect((trim[2]! - trim[0]!) / (72 / 25.4)).toBeCloseTo(297, 1);
+    expect((trim[3]! - trim[1]!) / (72 / 25.4)).toBeCloseTo(420, 1);
+    expect(info['Tagged']).toBe('yes');
+    const a5 = pdfInfo(path.join(dir, 'ckb', 'leaflet-a5.pdf'));
+    expect(Number(a5['Pages'])).toBe(4); // cover, two testimonies, contact
+  });
+
+  it('puts Sorani, Arabic and Kurmanji text in the PDFs', () => {
+    const msg = (l: string) => JSON.parse(readFileSync(path.join(REPO, 'locales', l, 'safe-journeys.json'), 'utf8')) as Record<string, string>;
+    for (const l of ['ckb', 'ar', 'kmr']) {
+      expect(missingWords(path.join(dir, l, 'poster-a3.pdf'), msg(l).headline!), `${l} headline`).toEqual([]);
+      expect(missingWords(path.join(dir, l, 'poster-a3.pdf'), msg(l).cta!), `${l} cta`).toEqual([]);
+    }
+    expect(missingWords(path.join(dir, 'ckb', 'leaflet-a5.pdf'), 'دەریا براکەمی برد')).toEqual([]);
+    expect(missingWords(path.join(dir, 'ar', 'leaflet-a5.pdf'), 'البحر أخذ أخي')).toEqual([]);
+  });
+
+  it('draws every glyph with a bundled font (no system font in any PDF)', () => {
+    for (const f of listFiles(dir).filter((x) => x.endsWith('.pdf'))) {
+      const fonts = pdfFonts(path.join(dir, f));
+      expect(fonts.length).toBeGreaterThan(0);
+      for (const font of fonts) {
+        expect(font.name, f).toMatch(BUNDLED);
+        expect(font.embedded, `${f} ${font.name}`).toBe(true);
+      }
+    }
+  });
+
+  it('uses Vazirmatn for Sorani and Noto Naskh Arabic for Arabic, as locales.json says', () => {
+    expect(pdfFonts(path.join(dir, 'ckb', 'poster-a3.pdf')).some((f) => f.name.startsWith('Vazirmatn'))).toBe(true);
+    expect(pdfFonts(path.join(dir, 'ar', 'poster-a3.pdf')).some((f) => f.name.startsWith('NotoNaskhArabic'))).toBe(true);
+  });
+
+  it('writes a manifest whose checksums match the files, with consent ids per asset', () => {
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { assets: { path: string; sha256: string; bytes: number; consent_ids: string[]; testimonies: string[]; template: string }[]; built_at?: string };
+    expect(m.assets).toHaveLength(44);
+    for (const a of m.assets) {
+      const bytes = readFileSync(path.join(dir, a.path));
+      expect(sha256(bytes)).toBe(a.sha256);
+      expect(bytes.length).toBe(a.bytes);
+    }
+    const leaflet = m.assets.find((a) => a.path === 'ckb/leaflet-a5.pdf')!;
+    expect(leaflet.consent_ids).toEqual(['CR-2026-EXAMPLE-0001', 'CR-2026-EXAMPLE-0002']);
+    expect(m.assets.find((a) => a.path === 'en/poster-a3.pdf')!.consent_ids).toEqual([]);
+    expect(m.built_at).toBeUndefined();
+  });
+
+  it('rebuilds nothing when nothing changed, and renders byte-identical files without the cache', async () => {
+    const before = Object.fromEntries(listFiles(dir).map((f) => [f, sha256(readFileSync(path.join(dir, f)))]));
+    const again = await build({ root: REPO, campaignDir, out, asOf: '2026-11-28', locales: ['ckb', 'en'] });
+    expect(again.stats).toMatchObject({ rendered: 0, cached: 22 });
+    const fresh = await build({ root: REPO, campaignDir, out, asOf: '2026-11-28', locales: ['ckb'], cache: false });
+    expect(fresh.stats).toMatchObject({ rendered: 11, cached: 0 });
+    const after = Object.fromEntries(listFiles(dir).map((f) => [f, sha256(readFileSync(path.join(dir, f)))]));
+    expect(after).toEqual(before);
+  });
+});
