@@ -202,7 +202,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
   if (imageErrors.length) throw new ValidationErrors(imageErrors.map((e) => (e instanceof CampaignPressError ? e : new CampaignPressError('image-invalid', String(e)))));
 
-  const plan = planRenders(campaign, templates, { asOf, locales, only, regions, skipRefused: !!opts.skipRefused, photoHashes }, diag);
+  const denied = new Set(campaign.testimonies.flatMap((t) => t.data.consent?.identity.denylist_sha256 ?? []));
+  const plan = planRenders(campaign, templates, { asOf, locales, only, regions, skipRefused: !!opts.skipRefused, photoHashes, denied }, diag);
   report.refusals = plan.refusals;
   report.stats.planned = plan.jobs.length + plan.refusedAssets.length;
   report.stats.refused = new Set(plan.refusals.map((r) => r.asset)).size;
@@ -241,7 +242,6 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     }
   };
 
-  const denied = new Set(campaign.testimonies.flatMap((t) => t.data.consent?.identity.denylist_sha256 ?? []));
   const staging = path.join(campaignOut, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   const staged: { rel: string; asset: ManifestAsset }[] = [];
   const pool = new RenderPool(memory, { executablePath: opts.chromium, concurrency: opts.concurrency });

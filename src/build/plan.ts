@@ -1,5 +1,7 @@
 import type { Campaign, Testimony } from '../campaign/load.js';
+import { findDenied } from '../consent/denylist.js';
 import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
+import { markdownText } from '../templates/markdown.js';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import type { FormatSpec, Template } from '../templates/engine.js';
 
@@ -55,6 +57,8 @@ export interface PlanOptions {
   skipRefused: boolean;
   /** sha256 of each testimony's photo file, by testimony id. */
   photoHashes: ReadonlyMap<string, string>;
+  /** Deny-listed hashes (all testimonies' lists): checked here on the text, and again on the rendered asset. */
+  denied?: ReadonlySet<string>;
 }
 
 export interface Plan {
@@ -130,6 +134,11 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
             if (gate.use.photoNote) diag.warn(new CampaignPressError('consent-refused', `${t.id}: ${gate.use.photoNote}`, { file: t.file, field: 'consent.photo' }, 'Set consent.photo.permission and sha256 for an approved masked photo.'));
             const { quoteSrc, paraphraseSrc, ...rest } = loc;
             const quote = gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
+            if (opts.denied && findDenied([rest.title, quote ?? '', markdownText(rest.body), rest.displayName].join('\n'), opts.denied)) {
+              refusals.push({ testimony: t.id, consent_id: c!.id, rule: 'denylist', reason: RULES.denylist, asset: rel, locale, template: template.name, format: fname });
+              if (!opts.skipRefused) blocked = true;
+              continue;
+            }
             pieces.push({ ...rest, consentId: c!.id, quote, quoteKind: quote === null ? null : gate.use.quote === 'verbatim' ? 'verbatim' : 'paraphrase', photo: gate.use.photo });
           }
           if (blocked) {

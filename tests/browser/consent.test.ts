@@ -1,0 +1,155 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../../src/build/build.js';
+import { hashTerm } from '../../src/consent/denylist.js';
+import { campaignMd, defaultConsent, listFiles, makeProject, pdfTextLogical, sha256, testimonyMd, writeFiles } from '../helpers.js';
+
+/**
+ * A campaign we did not design around, with planted consent faults. Each fault is refused with
+ * its rule; the refused testimonies' text and the photo's metadata reach no output byte.
+ */
+const AS_OF = '2026-06-01';
+const CANARY = 'CANARY-7f3a-GPS-36.19N';
+let root: string;
+let cleanup: () => void;
+let campaignDir: string;
+let out: string;
+
+const outputs = `  - template: testimony-card
+    formats: [square]
+    for_each: testimony
+  - template: leaflet
+    formats: [a5]`;
+
+beforeAll(async () => {
+  ({ root, cleanup } = makeProject());
+  campaignDir = path.join(root, 'campaigns', 'c');
+  out = path.join(root, 'out');
+  const photo = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#556677' } })
+    .jpeg()
+    .withExif({ IFD0: { ImageDescription: CANARY, Artist: CANARY }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '36/1 11/1 0/1' } })
+    .withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${CANARY}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`)
+    .toBuffer();
+  expect(photo.includes(CANARY)).toBe(true);
+  writeFiles(campaignDir, {
+    'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'], regions: ['IQ-AR', 'IQ-SU'], outputs }),
+    'assets/ok-photo.jpg': photo,
+    'testimonies/ok.md': testimonyMd({
+      id: 'ok',
+      quote: 'OKQUOTE the boat was never safe',
+      extra: 'photo: assets/ok-photo.jpg\n',
+      consent: defaultConsent({ id: 'CR-OK', photo: `  photo:\n    permission: obscured\n    sha256: "${sha256(photo)}"\n` }),
+    }),
+    'testimonies/expired.md': testimonyMd({ id: 'expired', quote: 'EXPIREDQUOTE text', consent: defaultConsent({ id: 'CR-EXP', expires_on: '2026-05-01', review_by: '2026-04-01' }) }),
+    'testimonies/withdrawn.md': testimonyMd({ id: 'withdrawn', quote: 'WITHDRAWNQUOTE text', consent: defaultConsent({ id: 'CR-WD', status: 'withdrawn' }) }),
+    'testimonies/excluded.md': testimonyMd({ id: 'excluded', quote: 'EXCLUDEDQUOTE text', consent: defaultConsent({ id: 'CR-EXC', regions: 'IQ-AR, IQ-SU', excluded_regions: 'IQ-SU' }) }),
+    'testimonies/minor.md': testimonyMd({ id: 'minor', quote: 'MINORQUOTE text', consent: defaultConsent({ id: 'CR-MIN', age_band: 'minor_16_17', given_by: 'self' }) }),
+    'testimonies/named.md': testimonyMd({
+      id: 'named',
+      quote: 'NAMEDQUOTE text',
+      // The deny-list holds "Karwan Ahmed" spelled in Arabic with ي and ك; the text uses ی and ک.
+      body: 'Illustrative. My cousin کاروان احمەد left in spring.',
+      consent: defaultConsent({ id: 'CR-DENY', denylist: `"${hashTerm('كاروان احمەد')}"` }),
+    }),
+    'testimonies/scope.md': testimonyMd({ id: 'scope', quote: 'SCOPEQUOTE text', consent: defaultConsent({ id: 'CR-SCOPE', locales: 'en' }) }),
+  });
+  // Sorani translations of every testimony, so that only consent decides.
+  for (const id of ['ok', 'expired', 'withdrawn', 'excluded', 'minor', 'named', 'scope']) {
+    const src = readFileSync(path.join(campaignDir, 'testimonies', `${id}.md`));
+    writeFileSync(
+      path.join(campaignDir, 'testimonies', `${id}.ckb.md`),
+      `---\ntranslation_of: ${id}\nsource_sha256: "${sha256(src)}"\nstatus: draft\ntitle: چیرۆکێک لە ڕێگا\nquote: ${id.toUpperCase()}QUOTE دەریا\nparaphrase: بەڵێنی بەلەمێکی سەلامەتیان پێدا\n---\nنموونەیی. ${id === 'named' ? 'ئامۆزاکەم کاروان احمەد ڕۆیشت.' : ''}\n`,
+    );
+  }
+  writeFiles(path.join(root, 'locales', 'ckb'), { 'c.json': JSON.stringify({ title: 'کەمپینی تاقیکردنەوە', headline: 'ڕاستییەکە بزانە', subline: 'دەریا ڕاستە', cta: 'پەیوەندی بکە' }) });
+}, 60_000);
+afterAll(() => cleanup());
+
+const expectedRefusals = [
+  ['expired', 'consent-expired'],
+  ['withdrawn', 'consent-status'],
+  ['excluded', 'excluded-region'],
+  ['minor', 'minor-guardian'],
+  ['minor', 'minor-assent'],
+  ['named', 'denylist'],
+  ['scope', 'scope-locale'],
+];
+
+describe('consent gate on a whole build', () => {
+  it('refuses every planted fault with its rule, exits 3 and writes nothing', async () => {
+    const r = await build({ root, campaignDir, out, asOf: AS_OF });
+    expect(r.exitCode).toBe(3);
+    expect(listFiles(out)).toEqual([]);
+    const seen = new Set(r.refusals.map((f) => `${f.testimony}|${f.rule}`));
+    for (const [t, rule] of expectedRefusals) expect(seen, `${t} ${rule}`).toContain(`${t}|${rule}`);
+    // The only refusals are the planted ones: the valid testimony is never refused.
+    expect(r.refusals.filter((f) => f.testimony === 'ok')).toEqual([]);
+    // Only ckb is out of scope for "scope".
+    expect(r.refusals.filter((f) => f.testimony === 'scope').map((f) => f.locale)).toEqual(expect.arrayContaining(['ckb']));
+    expect(r.refusals.filter((f) => f.testimony === 'scope').every((f) => f.locale === 'ckb')).toBe(true);
+    const named = r.refusals.find((f) => f.rule === 'denylist')!;
+    expect(named.consent_id).toBe('CR-DENY');
+    // The report never carries the deny-listed term.
+    expect(JSON.stringify(r)).not.toContain('کاروان');
+    expect(JSON.stringify(r)).not.toContain('Karwan');
+  });
+
+  it('with --skip-refused: exit 0, only consented cards, leaflets without refused stories, refusals in the manifest', async () => {
+    const r = await build({ root, campaignDir, out, asOf: AS_OF, skipRefused: true });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    const files = listFiles(path.join(out, 'c'));
+    expect(files).toEqual(['ckb/leaflet-a5.pdf', 'ckb/testimony-card-square-ok.png', 'en/leaflet-a5.pdf', 'en/testimony-card-square-ok.png', 'en/testimony-card-square-scope.png', 'manifest.json']);
+    const m = JSON.parse(readFileSync(path.join(out, 'c', 'manifest.json'), 'utf8')) as { assets: { path: string; consent_ids: string[]; testimonies: string[] }[]; refusals: { testimony: string; rule: string }[] };
+    expect(m.assets.find((a) => a.path === 'en/leaflet-a5.pdf')).toMatchObject({ consent_ids: ['CR-OK', 'CR-SCOPE'], testimonies: ['ok', 'scope'] });
+    expect(m.assets.find((a) => a.path === 'ckb/leaflet-a5.pdf')).toMatchObject({ consent_ids: ['CR-OK'], testimonies: ['ok'] });
+    const seen = new Set(m.refusals.map((f) => `${f.testimony}|${f.rule}`));
+    for (const [t, rule] of expectedRefusals) expect(seen).toContain(`${t}|${rule}`);
+
+    const en = pdfTextLogical(path.join(out, 'c', 'en', 'leaflet-a5.pdf'));
+    expect(en).toContain('OKQUOTE');
+    const ckb = pdfTextLogical(path.join(out, 'c', 'ckb', 'leaflet-a5.pdf'));
+    expect(ckb).toContain('OKQUOTE');
+    for (const refused of ['EXPIREDQUOTE', 'WITHDRAWNQUOTE', 'EXCLUDEDQUOTE', 'MINORQUOTE', 'NAMEDQUOTE']) {
+      expect(en).not.toContain(refused);
+      expect(ckb).not.toContain(refused);
+    }
+    expect(ckb).not.toContain('SCOPEQUOTE');
+    expect(en.replace(/\s/g, '')).not.toContain('کاروان');
+  });
+
+  it('leaves no metadata of the source photo in any output byte', () => {
+    const files = listFiles(path.join(out, 'c')).filter((f) => !f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bytes = readFileSync(path.join(out, 'c', f));
+      expect(bytes.includes(CANARY), f).toBe(false);
+      expect(bytes.includes('36/1'), f).toBe(false);
+      expect(bytes.includes('Exif\0\0'), f).toBe(false);
+      expect(bytes.includes('adobe:ns:meta'), f).toBe(false);
+    }
+  });
+
+  it('removes a testimony card from the output when its consent is withdrawn', async () => {
+    const file = path.join(campaignDir, 'testimonies', 'ok.md');
+    const before = readFileSync(file, 'utf8');
+    writeFileSync(file, before.replace('  status: granted', '  status: withdrawn'));
+    try {
+      const blocked = await build({ root, campaignDir, out, asOf: AS_OF });
+      expect(blocked.exitCode).toBe(3);
+      // A refused build leaves the previous outputs exactly as they were.
+      expect(listFiles(path.join(out, 'c'))).toContain('en/testimony-card-square-ok.png');
+      const r = await build({ root, campaignDir, out, asOf: AS_OF, skipRefused: true });
+      expect(r.exitCode).toBe(0);
+      const files = listFiles(path.join(out, 'c'));
+      expect(files).not.toContain('en/testimony-card-square-ok.png');
+      expect(files).not.toContain('ckb/testimony-card-square-ok.png');
+      expect(r.stats.removed).toBeGreaterThanOrEqual(2);
+      expect(pdfTextLogical(path.join(out, 'c', 'en', 'leaflet-a5.pdf'))).not.toContain('OKQUOTE');
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+});
