@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -21,7 +22,8 @@ const outputs = `  - template: testimony-card
     formats: [square]
     for_each: testimony
   - template: leaflet
-    formats: [a5]`;
+    formats: [a5]
+  - template: photo-sheet`;
 
 beforeAll(async () => {
   ({ root, cleanup } = makeProject());
@@ -33,6 +35,12 @@ beforeAll(async () => {
     .withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${CANARY}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`)
     .toBuffer();
   expect(photo.includes(CANARY)).toBe(true);
+  // A PDF that shows the photo without any CSS filter: Chromium then embeds the JPEG bytes as
+  // they are, so metadata surviving our re-encoding would reach the PDF.
+  writeFiles(path.join(root, 'templates', 'photo-sheet'), {
+    'template.json': JSON.stringify({ description: 'test', channel: 'pdf', output: 'pdf', testimonies: 'each', formats: { a6: { width: 105, height: 148, unit: 'mm', bleed: 0 } } }),
+    'template.hbs': '<main class="page">{{#if testimony.photo}}<img src="{{asset testimony.photo}}" alt="" style="width:100%">{{/if}}<p>{{testimony.display_name}}</p></main>',
+  });
   writeFiles(campaignDir, {
     'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'], regions: ['IQ-AR', 'IQ-SU'], outputs }),
     'assets/ok-photo.jpg': photo,
@@ -101,7 +109,17 @@ describe('consent gate on a whole build', () => {
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
     const files = listFiles(path.join(out, 'c'));
-    expect(files).toEqual(['ckb/leaflet-a5.pdf', 'ckb/testimony-card-square-ok.png', 'en/leaflet-a5.pdf', 'en/testimony-card-square-ok.png', 'en/testimony-card-square-scope.png', 'manifest.json']);
+    expect(files).toEqual([
+      'ckb/leaflet-a5.pdf',
+      'ckb/photo-sheet-a6-ok.pdf',
+      'ckb/testimony-card-square-ok.png',
+      'en/leaflet-a5.pdf',
+      'en/photo-sheet-a6-ok.pdf',
+      'en/photo-sheet-a6-scope.pdf',
+      'en/testimony-card-square-ok.png',
+      'en/testimony-card-square-scope.png',
+      'manifest.json',
+    ]);
     const m = JSON.parse(readFileSync(path.join(out, 'c', 'manifest.json'), 'utf8')) as { assets: { path: string; consent_ids: string[]; testimonies: string[] }[]; refusals: { testimony: string; rule: string }[] };
     expect(m.assets.find((a) => a.path === 'en/leaflet-a5.pdf')).toMatchObject({ consent_ids: ['CR-OK', 'CR-SCOPE'], testimonies: ['ok', 'scope'] });
     expect(m.assets.find((a) => a.path === 'ckb/leaflet-a5.pdf')).toMatchObject({ consent_ids: ['CR-OK'], testimonies: ['ok'] });
@@ -121,6 +139,8 @@ describe('consent gate on a whole build', () => {
   });
 
   it('leaves no metadata of the source photo in any output byte', () => {
+    // The photo really is in the PDF, as a JPEG (DCT) stream.
+    expect(execFileSync('pdfimages', ['-list', path.join(out, 'c', 'en', 'photo-sheet-a6-ok.pdf')], { encoding: 'utf8' })).toMatch(/ jpeg /);
     const files = listFiles(path.join(out, 'c')).filter((f) => !f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
