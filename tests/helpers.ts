@@ -187,3 +187,20 @@ export function missingWords(pdf: string, expected: string): string[] {
     .map((w) => w.replace(/[.,،:;!?«»"“”]/g, ''))
     .filter((w) => w.length > 1 && !hay.includes(squash(w)));
 }
+
+/**
+ * Letters of `expected` that the PDF's text layer lacks, counted with multiplicity. For Nastaliq
+ * (Urdu), whose cascading baseline defeats pdftotext's word reconstruction, this is what the
+ * PDF can prove: every letter is there, as Unicode, as many times as the text has it.
+ */
+export function missingLetters(pdf: string, expected: string): string[] {
+  const have = new Map<string, number>();
+  for (const c of squash(pdfTextLogical(pdf))) have.set(c, (have.get(c) ?? 0) + 1);
+  const missing: string[] = [];
+  for (const c of squash(expected).replace(/[.,،:;!?۔«»"“”]/g, '')) {
+    const n = have.get(c) ?? 0;
+    if (n === 0) missing.push(c);
+    else have.set(c, n - 1);
+  }
+  return missing;
+}

@@ -101,7 +101,7 @@ ${pageCss}
 ${job.template.css}
 </style>
 </head>
-<body class="tpl-${job.template.name} fmt-${job.format.name} dir-${entry.dir} script-${entry.script} out-${job.format.output}">
+<body class="tpl-${job.template.name} fmt-${job.format.name} dir-${entry.dir} script-${entry.script} out-${job.format.output}${lineHeight >= 2 ? ' tall-script' : ''}">
 ${bodyHtml}
 </body>
 </html>

@@ -86,6 +86,13 @@ export class RenderPool {
     const session: PageSession = { cdp: await page.createCDPSession(), blocked: [], navigations: [] };
     await session.cdp.send('DOM.enable');
     await session.cdp.send('CSS.enable');
+    // The CSP stops some requests inside the renderer, before interception sees them. Chromium
+    // raises an issue for each refusal (with the blocked URL), so those are reported too.
+    await session.cdp.send('Audits.enable');
+    session.cdp.on('Audits.issueAdded', (e: { issue: { code: string; details: { contentSecurityPolicyIssueDetails?: { blockedURL?: string; violatedDirective?: string } } } }) => {
+      const d = e.issue.details.contentSecurityPolicyIssueDetails;
+      if (e.issue.code === 'ContentSecurityPolicyIssue' && d) session.blocked.push(`${d.blockedURL ?? '(inline content)'} (refused by the content security policy, ${d.violatedDirective ?? ''})`);
+    });
     page.on('request', (req: HTTPRequest) => void this.answer(req, page, session));
     return { context, page, session };
   }

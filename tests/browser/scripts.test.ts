@@ -1,0 +1,87 @@
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../../src/build/build.js';
+import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, writeFiles } from '../helpers.js';
+
+/**
+ * A campaign written for this test, in Pashto, Tajik, Urdu, Sorani and Arabic, built with the
+ * shipped templates and locales. Then the two ways a page goes wrong: a glyph no bundled font
+ * has, and a template that reaches for the network.
+ */
+const messages: Record<string, Record<string, string>> = {
+  ps: { title: 'خوندي سفر', headline: 'قاچاقبر دروغ پلوري. مخکې له تګه حقیقت وپېژنئ.', subline: 'سمندر، پوله او پور ریښتیا دي. ژمنې یې نه دي.', cta: 'وړیا مرستندویه کرښې ته زنګ ووهئ' },
+  tg: { title: 'Сафари бехатар', headline: 'Қочоқчиён дурӯғ мефурӯшанд. Пеш аз рафтан ҳақиқатро донед.', subline: 'Баҳр, сарҳад ва қарз воқеӣ ҳастанд. Ваъдаҳо не.', cta: 'Ба хати ройгон занг занед' },
+  ur: { title: 'محفوظ سفر', headline: 'اسمگلر جھوٹ بیچتے ہیں۔ جانے سے پہلے سچ جانیں۔', subline: 'سمندر، سرحد اور قرض حقیقی ہیں۔ وعدے نہیں۔', cta: 'مفت ہیلپ لائن پر کال کریں' },
+  ckb: { title: 'گەشتی سەلامەت', headline: 'قاچاخچییەکان درۆ دەفرۆشن. ڕاستییەکە بزانە.', subline: 'دەریا و سنوور ڕاستین.', cta: 'پەیوەندی بە هێڵی بێبەرامبەر بکە' },
+  ar: { title: 'رحلة آمنة', headline: 'المهربون يبيعون الأكاذيب. اعرف الحقيقة قبل أن ترحل.', subline: 'البحر والحدود حقيقية.', cta: 'اتصل بخط المساعدة المجاني' },
+};
+let root: string;
+let cleanup: () => void;
+
+beforeAll(() => ({ root, cleanup } = makeProject()));
+afterAll(() => cleanup());
+
+function setup(id: string, locales: string[], outputs: string, msgs = messages) {
+  const en = { headline: 'Know the truth before you go.', subline: 'The sea is real.', cta: 'Call the free helpline' };
+  writeFiles(path.join(root, 'campaigns', id), { 'campaign.md': campaignMd({ id, locales: ['en', ...locales], messages: en, outputs }) });
+  for (const l of locales) writeFiles(path.join(root, 'locales', l), { [`${id}.json`]: JSON.stringify(msgs[l]) });
+  return path.join(root, 'campaigns', id);
+}
+
+describe('scripts', () => {
+  it('builds Pashto, Tajik, Urdu, Sorani and Arabic with bundled fonts, and the text reads back', async () => {
+    const dir = setup('scripts', ['ps', 'tg', 'ur', 'ckb', 'ar'], '  - template: poster\n    formats: [a4]\n  - template: social-card\n    formats: [square]');
+    const out = path.join(root, 'out');
+    const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(listFiles(path.join(out, 'scripts')).filter((f) => f.endsWith('.pdf'))).toHaveLength(6);
+    for (const l of ['ps', 'tg', 'ur', 'ckb', 'ar']) {
+      const pdf = path.join(out, 'scripts', l, 'poster-a4.pdf');
+      // Naskh (ar) and Nastaliq (ur) shift letters off the baseline, so pdftotext may break words
+      // across its lines depending on the layout: check their letters here, words in sample-campaign.
+      if (l === 'ur' || l === 'ar') expect(missingLetters(pdf, messages[l]!.headline!), `${l} headline letters`).toEqual([]);
+      else expect(missingWords(pdf, messages[l]!.headline!), `${l} headline`).toEqual([]);
+      for (const f of pdfFonts(pdf)) expect(f.name, `${l} ${f.name}`).toMatch(/^(NotoSans|NotoSansArabic|NotoNaskhArabic|NotoNastaliqUrdu|Vazirmatn)-/);
+      const png = await sharp(path.join(out, 'scripts', l, 'social-card-square.png')).metadata();
+      expect([png.width, png.height]).toEqual([1080, 1080]);
+    }
+    expect(pdfFonts(path.join(out, 'scripts', 'ur', 'poster-a4.pdf')).some((f) => f.name.startsWith('NotoNastaliqUrdu'))).toBe(true);
+    // Tajik's extended Cyrillic (ӯ, ҳ, қ) comes from Noto Sans, not a system font.
+    expect(pdfFonts(path.join(out, 'scripts', 'tg', 'poster-a4.pdf')).every((f) => f.name.startsWith('NotoSans'))).toBe(true);
+  });
+
+  it('fails with exit 4 and writes nothing when a glyph is missing from the bundled fonts', async () => {
+    // Georgian is in no font the Arabic-script or Latin locales bundle.
+    const dir = setup('glyph', ['ar'], '  - template: social-card\n    formats: [square]', { ar: { ...messages.ar!, headline: 'المهربون يبيعون الأكاذيب ქართული' } });
+    const out = path.join(root, 'out-glyph');
+    const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    expect(r.exitCode).toBe(4);
+    const e = r.errors.find((x) => x.code === 'render-glyph-fallback');
+    expect(e?.message).toMatch(/ar\/social-card-square\.png/);
+    expect(e?.message).toContain('ქართული');
+    expect(listFiles(out)).toEqual([]);
+  });
+
+  it('blocks and reports a request to the network, exit 4, nothing written', async () => {
+    writeFiles(path.join(root, 'templates', 'leaky'), {
+      'template.json': JSON.stringify({ description: 'x', channel: 'social', output: 'png', formats: { sq: { width: 200, height: 200, unit: 'px' } } }),
+      'template.hbs': '<main class="page"><img src="{{url campaign.contact.url}}" alt=""><p>{{t "campaign:headline"}}</p></main>',
+    });
+    const dir = setup('leaky', [], '  - template: leaky');
+    const out = path.join(root, 'out-leaky');
+    const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    expect(r.exitCode).toBe(4);
+    expect(r.errors.map((e) => e.code)).toContain('render-blocked-request');
+    expect(r.errors.find((e) => e.code === 'render-blocked-request')!.message).toContain('https://example.org/test');
+    expect(listFiles(out)).toEqual([]);
+  });
+
+  it('a clean build makes no request outside the in-memory allowlist', async () => {
+    const dir = setup('clean', ['ckb'], '  - template: social-card\n    formats: [link]');
+    const r = await build({ root, campaignDir: dir, out: path.join(root, 'out-clean'), asOf: '2026-06-01' });
+    expect(r.exitCode).toBe(0);
+    expect(r.errors.filter((e) => e.code === 'render-blocked-request')).toEqual([]);
+  });
+});
