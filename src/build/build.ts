@@ -245,7 +245,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const staging = path.join(campaignOut, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   const staged: { rel: string; asset: ManifestAsset }[] = [];
   const pool = new RenderPool(memory, { executablePath: opts.chromium, concurrency: opts.concurrency });
-  const limit = pLimit(pool.concurrency);
+  // One more job in flight than pages: while a page renders the next asset, the previous one is
+  // encoded (sharp, pdf-lib) and written.
+  const limit = pLimit(pool.concurrency + 1);
   let done = 0;
   let failed = false;
   const cachedFirst = await Promise.all(keyed.map(async (k) => ({ ...k, prev: await reusable(k.job.relPath, k.key) })));

@@ -153,18 +153,17 @@ async function findFallbackFonts(session: PageSession): Promise<{ text: string; 
 }
 
 export async function renderAsset(pool: RenderPool, label: string, html: string, format: FormatSpec, pdfMeta: PdfMetadata): Promise<RenderOutcome> {
-  return pool.run(label, async (page, session) => {
+  // The page is held only for browser work; encoding (sharp) and PDF finishing (pdf-lib) run
+  // after it is released, so the next asset renders meanwhile.
+  const captured = await pool.run(label, async (page, session) => {
     const px = pagePixels(format);
     await page.setViewport({ width: px.width, height: px.height, deviceScaleFactor: 1 });
     await page.emulateMediaType(format.output === 'pdf' ? 'print' : 'screen');
     await page.setContent(html, { waitUntil: 'load', timeout: pool.timeoutMs });
     const seen = await settle(page, session);
-    let bytes: Buffer;
-    let width: number | undefined;
-    let height: number | undefined;
-    let pages: number | undefined;
+    let raw: Uint8Array;
     if (format.output === 'pdf') {
-      const raw = await page.pdf({
+      raw = await page.pdf({
         width: `${format.width + 2 * format.bleed}mm`,
         height: `${format.height + 2 * format.bleed}mm`,
         printBackground: true,
@@ -174,23 +173,24 @@ export async function renderAsset(pool: RenderPool, label: string, html: string,
         preferCSSPageSize: false,
         timeout: pool.timeoutMs,
       });
-      const done = await finishPdf(Buffer.from(raw), format, pdfMeta);
-      bytes = done.bytes;
-      pages = done.pages;
     } else {
-      const shot = await page.screenshot({ type: 'png', clip: { x: 0, y: 0, width: px.width, height: px.height }, captureBeyondViewport: false });
-      const img = sharp(Buffer.from(shot));
-      const encoded =
-        format.output === 'jpeg'
-          ? img.flatten({ background: '#ffffff' }).jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: '4:4:4' })
-          : format.output === 'webp'
-            ? img.webp({ quality: 90, effort: 4 })
-            : img.png({ compressionLevel: 9, adaptiveFiltering: true });
-      const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-      bytes = data;
-      width = info.width;
-      height = info.height;
+      // Chromium's PNG only carries pixels to sharp, which encodes the final file: encode it fast.
+      raw = await page.screenshot({ type: 'png', clip: { x: 0, y: 0, width: px.width, height: px.height }, captureBeyondViewport: false, optimizeForSpeed: true });
     }
-    return { bytes, width, height, pages, ...seen, blocked: [...session.blocked], navigations: [...session.navigations] };
+    return { raw: Buffer.from(raw), seen, blocked: [...session.blocked], navigations: [...session.navigations] };
   });
+  const { raw, seen, blocked, navigations } = captured;
+  if (format.output === 'pdf') {
+    const done = await finishPdf(raw, format, pdfMeta);
+    return { bytes: done.bytes, pages: done.pages, ...seen, blocked, navigations };
+  }
+  const img = sharp(raw);
+  const encoded =
+    format.output === 'jpeg'
+      ? img.flatten({ background: '#ffffff' }).jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: '4:4:4' })
+      : format.output === 'webp'
+        ? img.webp({ quality: 90, effort: 4 })
+        : img.png({ compressionLevel: 9, adaptiveFiltering: false });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  return { bytes: data, width: info.width, height: info.height, ...seen, blocked, navigations };
 }
