@@ -8,5 +8,10 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('campaign-press is not built yet. Run `npm run setup` in the campaign-press folder first.\n');
   process.exit(1);
 }
+// `campaign-press recall X | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

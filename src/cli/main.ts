@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { build, type BuildReport, type ProgressEvent } from '../build/build.js';
+import { build, loadProject, today, type BuildReport, type ProgressEvent } from '../build/build.js';
+import { recall, reportConsent, ruleText } from '../consent/report.js';
 import { hashTerm } from '../consent/denylist.js';
 import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
 import { resolveBrowser } from '../render/chromium.js';
@@ -67,6 +68,8 @@ Examples:
   $ campaign-press build campaigns/safe-journeys --locale ckb --only poster:a3
   $ campaign-press check campaigns/safe-journeys --json
   $ campaign-press consent hash "Real Name"
+  $ campaign-press consent report campaigns/safe-journeys --within 30
+  $ campaign-press recall CR-2026-EXAMPLE-0001
 
 Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render failed.`,
   );
@@ -154,6 +157,72 @@ Examples:
     .action((term: string) => {
       if (!term.trim()) throw new CampaignPressError('usage', 'the term is empty', { field: 'term' }, 'Give the name or place to hash, in quotes.');
       io.out(`${hashTerm(term)}\n`);
+    });
+
+  consent
+    .command('report')
+    .description('each testimony\'s consent: what expires or needs review soon, and where it is refused')
+    .argument('<campaign-dir>', 'the campaign folder')
+    .option('--within <days>', 'flag what expires or needs review within this many days', '30')
+    .option('--as-of <YYYY-MM-DD>', 'the date to report for (default: today)')
+    .option('--region <code>', 'check scope for one distribution region')
+    .option('--json', 'print JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  $ campaign-press consent report campaigns/safe-journeys\n  $ campaign-press consent report campaigns/safe-journeys --within 60 --json')
+    .action((dir: string, o: Record<string, unknown>) => {
+      const within = Number(o.within);
+      if (!Number.isInteger(within) || within < 0) throw new CampaignPressError('usage', `--within ${String(o.within)} is not a number of days`, { field: '--within' }, 'Give a whole number of days, such as 30.');
+      const asOf = (o.asOf as string | undefined) ?? today();
+      const { campaign, templates } = loadProject(rootOf(), dir);
+      const regions = o.region ? [o.region as string] : campaign.data.distribution.regions;
+      const rows = reportConsent(campaign, templates, asOf, within, regions);
+      if (o.json) {
+        io.out(`${JSON.stringify({ campaign: campaign.id, as_of: asOf, within_days: within, regions, testimonies: rows }, null, 2)}\n`);
+      } else {
+        io.out(`${pc.bold(`Consent for ${campaign.id}`)} as of ${asOf} (flags within ${within} days; regions ${regions.join(', ')})\n\n`);
+        const head = ['testimony', 'consent', 'status', 'review by', 'expires on', 'action'];
+        const lines = rows.map((r) => [
+          r.testimony,
+          r.consent_id ?? '-',
+          r.status,
+          r.review_by ? `${r.review_by} (${r.days_to_review}d)` : '-',
+          r.expires_on ? `${r.expires_on} (${r.days_to_expiry}d)` : '-',
+          r.action.length ? r.action.join('; ') : 'none',
+        ]);
+        const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+        const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+        io.out(`${pc.dim(fmt(head))}\n`);
+        for (const [i, l] of lines.entries()) io.out(`${rows[i]!.action.length ? pc.yellow(fmt(l)) : fmt(l)}\n`);
+        for (const r of rows) {
+          if (!r.refused.length) continue;
+          io.out(`\n${pc.bold(r.testimony)} is refused for:\n`);
+          const byRules = new Map<string, string[]>();
+          for (const f of r.refused) {
+            const k = f.rules.join(',');
+            byRules.set(k, [...(byRules.get(k) ?? []), `${f.locale}/${f.channel}`]);
+          }
+          for (const [k, where] of byRules) io.out(`  ${where.join(' ')}: ${k.split(',').map((x) => `${x} (${ruleText(x as never)})`).join('; ')}\n`);
+        }
+        const needs = rows.filter((r) => r.action.length).length;
+        io.out(`\n${needs ? pc.yellow(`${needs} of ${rows.length} testimonies need action.`) : pc.green(`Nothing needs action within ${within} days.`)}\n`);
+      }
+      setExit(ExitCode.ok);
+    });
+
+  program
+    .command('recall')
+    .description('list every built asset that used a consent record (for take-downs when consent is withdrawn)')
+    .argument('<consent-id>', 'the consent id, e.g. CR-2025-ERB-0042')
+    .option('-o, --out <dir>', 'folder to search: every manifest.json below it, across campaigns and builds', 'out')
+    .option('--json', 'print JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  $ campaign-press recall CR-2026-EXAMPLE-0001\n  $ campaign-press recall CR-2026-EXAMPLE-0001 --out releases --json')
+    .action(async (id: string, o: Record<string, unknown>) => {
+      const { hits, manifests } = await recall(id, o.out as string);
+      if (o.json) io.out(`${JSON.stringify({ consent_id: id, searched: path.resolve(o.out as string), manifests, assets: hits }, null, 2)}\n`);
+      else {
+        for (const h of hits) io.out(`${h.file}\t${h.campaign}\t${h.locale}\t${h.template}:${h.format}\t${h.channel}\tsha256:${h.sha256.slice(0, 12)}\n`);
+        io.err(`${hits.length} asset(s) used ${id} (searched ${manifests} manifest(s) under ${path.resolve(o.out as string)})\n`);
+      }
+      setExit(ExitCode.ok);
     });
 
   program

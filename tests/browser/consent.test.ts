@@ -3,9 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/build/build.js';
+import { build, loadProject } from '../../src/build/build.js';
+import { recall, reportConsent } from '../../src/consent/report.js';
 import { hashTerm } from '../../src/consent/denylist.js';
-import { campaignMd, defaultConsent, listFiles, makeProject, pdfTextLogical, sha256, testimonyMd, writeFiles } from '../helpers.js';
+import { campaignMd, defaultConsent, listFiles, makeProject, pdfInfo, pdfTextLogical, sha256, testimonyMd, writeFiles } from '../helpers.js';
 
 /**
  * A campaign we did not design around, with planted consent faults. Each fault is refused with
@@ -150,6 +151,47 @@ describe('consent gate on a whole build', () => {
       expect(bytes.includes('Exif\0\0'), f).toBe(false);
       expect(bytes.includes('adobe:ns:meta'), f).toBe(false);
     }
+  });
+
+  it('sets PDF metadata from public fields only', () => {
+    const info = pdfInfo(path.join(out, 'c', 'en', 'leaflet-a5.pdf'));
+    expect(info['Title']).toBe('Test campaign');
+    expect(info['Subject']).toBe('Know the truth before you go.');
+    expect(info['Keywords']).toBe('c leaflet a5 en');
+    expect(info['Author'] ?? '').toBe('');
+    expect(info['Producer']).toBe('campaign-press');
+    expect(pdfInfo(path.join(out, 'c', 'ckb', 'leaflet-a5.pdf'))['Title']).toBe('کەمپینی تاقیکردنەوە');
+  });
+
+  it('recall lists every asset that used a consent record, and only those', async () => {
+    const { hits, manifests } = await recall('CR-OK', out);
+    expect(manifests).toBe(1);
+    expect(hits.map((h) => path.relative(out, h.file)).sort()).toEqual([
+      'c/ckb/leaflet-a5.pdf',
+      'c/ckb/photo-sheet-a6-ok.pdf',
+      'c/ckb/testimony-card-square-ok.png',
+      'c/en/leaflet-a5.pdf',
+      'c/en/photo-sheet-a6-ok.pdf',
+      'c/en/testimony-card-square-ok.png',
+    ]);
+    expect((await recall('CR-SCOPE', out)).hits.map((h) => h.path).sort()).toEqual(['en/leaflet-a5.pdf', 'en/photo-sheet-a6-scope.pdf', 'en/testimony-card-square-scope.png']);
+    expect((await recall('CR-EXP', out)).hits).toEqual([]);
+  });
+
+  it('consent report shows what needs action and where each testimony is refused', () => {
+    const { campaign, templates } = loadProject(root, campaignDir);
+    const rows = reportConsent(campaign, templates, AS_OF, 30, ['IQ-AR', 'IQ-SU']);
+    const by = Object.fromEntries(rows.map((r) => [r.testimony, r]));
+    expect(by.ok!.action).toEqual([]);
+    expect(by.ok!.refused).toEqual([]);
+    expect(by.expired!.action.join(' ')).toMatch(/expired 31 days ago/);
+    expect(by.withdrawn!.action.join(' ')).toMatch(/status is withdrawn: take down .*recall CR-WD/);
+    expect(by.excluded!.refused.every((f) => f.rules.includes('excluded-region'))).toBe(true);
+    expect(by.scope!.refused.map((f) => f.locale)).toEqual(['ckb', 'ckb']);
+    expect(by.scope!.allowed.map((f) => f.locale)).toEqual(['en', 'en']);
+    expect(by.minor!.refused[0]!.rules).toEqual(['minor-guardian', 'minor-assent']);
+    // Within 240 days the review of every granted record (2026-12-31) comes due.
+    expect(reportConsent(campaign, templates, AS_OF, 240, ['IQ-AR']).find((r) => r.testimony === 'ok')!.action).toEqual(['review due in 213 days']);
   });
 
   it('removes a testimony card from the output when its consent is withdrawn', async () => {
