@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { build, loadProject, today, type BuildReport, type ProgressEvent } from '../build/build.js';
 import { recall, reportConsent, ruleText } from '../consent/report.js';
+import { loadLocaleTable } from '../i18n/locales.js';
+import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
 import { hashTerm } from '../consent/denylist.js';
 import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
 import { resolveBrowser } from '../render/chromium.js';
@@ -25,6 +27,18 @@ function printProblem(io: Io, p: Problem, kind: 'error' | 'warning'): void {
   const where = formatLocation(p);
   const tag = kind === 'error' ? pc.red('error') : pc.yellow('warning');
   io.err(`${tag} ${where ? pc.bold(where) + ': ' : ''}${p.message} ${pc.dim(`[${p.code}]`)}\n  ${pc.dim('hint:')} ${p.hint}\n`);
+}
+
+function printFindings(io: Io, findings: Finding[]): void {
+  if (!findings.length) {
+    io.err(`${pc.green('ok')} no findings\n`);
+    return;
+  }
+  const rows = findings.map((f) => [f.severity === 'error' ? pc.red('error') : pc.yellow('warn'), f.locale, `${f.file}${f.line ? `:${f.line}` : ''}`, f.key || '-', f.rule, f.message]);
+  const widths = [5, ...[1, 2, 3, 4].map((i) => Math.min(48, Math.max(...findings.map((f) => [f.locale, `${f.file}${f.line ? `:${f.line}` : ''}`, f.key || '-', f.rule][i - 1]!.length))))];
+  for (const r of rows) io.out(`${r.map((c, i) => (i < 5 ? c.padEnd(widths[i]! + (i === 0 ? 9 : 0)) : c)).join('  ')}\n`);
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  io.err(`${errors ? pc.red(`${errors} error(s)`) : pc.green('0 errors')}, ${findings.length - errors} warning(s)\n`);
 }
 
 function progressPrinter(io: Io, json: boolean): (e: ProgressEvent) => void {
@@ -223,6 +237,27 @@ Examples:
         io.err(`${hits.length} asset(s) used ${id} (searched ${manifests} manifest(s) under ${path.resolve(o.out as string)})\n`);
       }
       setExit(ExitCode.ok);
+    });
+
+  const locales = program.command('locales').description('translator tools: checks, coverage, XLIFF exchange, pseudo-locales');
+  locales
+    .command('check')
+    .description('check every locale against the source: keys, plurals, placeholders, bidi, fonts, letters')
+    .option('-l, --locale <code>', 'only this locale (repeatable)', collect)
+    .option('--json', 'print the findings as JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  $ campaign-press locales check\n  $ campaign-press locales check -l ckb -l ar --json\n\nExit 2 when any finding is an error; warnings alone exit 0.')
+    .action((o: Record<string, unknown>) => {
+      const root = rootOf();
+      const table = loadLocaleTable(path.join(root, 'locales'));
+      for (const l of (o.locale as string[] | undefined) ?? []) {
+        if (!table.has(l)) throw new CampaignPressError('locale-unknown', `--locale ${l}: unknown locale`, { field: '--locale' });
+      }
+      const { project, findings: loadFindings } = loadLocaleProject(root, table);
+      const findings = [...loadFindings, ...checkLocales(project, { locales: o.locale as string[] | undefined })];
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      if (o.json) io.out(`${JSON.stringify({ findings, errors, warnings: findings.length - errors }, null, 2)}\n`);
+      else printFindings(io, findings);
+      setExit(errors ? ExitCode.invalidInput : ExitCode.ok);
     });
 
   program

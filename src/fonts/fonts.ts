@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import * as fontkit from 'fontkit';
 import { CampaignPressError } from '../errors.js';
 import type { LocaleEntry } from '../i18n/locales.js';
 import { ASSET_ORIGIN } from '../render/origin.js';
@@ -94,4 +95,35 @@ export function fontFile(urlPath: string): Buffer | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Code points a family really draws: the union over its subset files of (the file's cmap ∩ the
+ * unicode-range its @font-face declares), since Chromium only loads a subset for its range.
+ * Read from the regular (400) files.
+ */
+const coverageCache = new Map<string, Set<number>>();
+export function fontCoverage(family: string): Set<number> {
+  const hit = coverageCache.get(family);
+  if (hit) return hit;
+  const pkg = loadFontPackage(family);
+  const css = readFileSync(path.join(pkg.dir, '400.css'), 'utf8');
+  const out = new Set<number>();
+  for (const block of css.split('@font-face').slice(1)) {
+    const file = /url\(\.\/files\/([^)]+\.woff2)\)/.exec(block)?.[1];
+    const range = /unicode-range:\s*([^;]+);/.exec(block)?.[1];
+    if (!file) continue;
+    const ranges = (range ?? 'U+0-10FFFF').split(',').map((r) => {
+      const [a, b] = r.trim().replace(/^U\+/i, '').split('-');
+      const lo = Number.parseInt(a!.replace(/\?/g, '0'), 16);
+      const hi = b ? Number.parseInt(b, 16) : Number.parseInt(a!.replace(/\?/g, 'F'), 16);
+      return [lo, hi] as const;
+    });
+    const font = fontkit.openSync(path.join(pkg.dir, 'files', file)) as unknown as { characterSet: number[] };
+    for (const cp of font.characterSet) {
+      if (ranges.some(([lo, hi]) => cp >= lo && cp <= hi)) out.add(cp);
+    }
+  }
+  coverageCache.set(family, out);
+  return out;
 }

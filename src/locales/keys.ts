@@ -1,0 +1,66 @@
+/** Flat views of i18next JSON (nested objects <-> dotted keys) and plural groups. */
+
+export const PLURAL_SUFFIXES = ['zero', 'one', 'two', 'few', 'many', 'other'] as const;
+
+export type Flat = Map<string, unknown>;
+
+/** Dotted keys in document order; non-string leaves are kept so they can be reported. */
+export function flatten(obj: unknown, prefix = '', out: Flat = new Map()): Flat {
+  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, key, out);
+      else out.set(key, v);
+    }
+  }
+  return out;
+}
+
+/** Rebuild nested JSON from dotted keys, in the order given. */
+export function unflatten(entries: Iterable<[string, string]>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of entries) {
+    const parts = key.split('.');
+    let node = root;
+    for (const p of parts.slice(0, -1)) {
+      if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+      node = node[p] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  return root;
+}
+
+/** `stories_one` -> { base: 'stories', category: 'one' }. */
+export function pluralPart(key: string): { base: string; category: string } | undefined {
+  const m = /^(.*)_(zero|one|two|few|many|other)$/.exec(key);
+  return m ? { base: m[1]!, category: m[2]! } : undefined;
+}
+
+/** Plural bases of a flat map: base -> categories present. */
+export function pluralGroups(flat: Flat): Map<string, Set<string>> {
+  const groups = new Map<string, Set<string>>();
+  for (const key of flat.keys()) {
+    const p = pluralPart(key);
+    if (!p) continue;
+    if (!groups.has(p.base)) groups.set(p.base, new Set());
+    groups.get(p.base)!.add(p.category);
+  }
+  // A base counts as plural only when it has an _other form (i18next's rule).
+  for (const [base, cats] of groups) if (!cats.has('other')) groups.delete(base);
+  return groups;
+}
+
+export const PLACEHOLDER_RE = /\{\{\s*(-?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,[^}]*)?\}\}/g;
+export const NESTING_RE = /\$t\(\s*([A-Za-z0-9_.:-]+)\s*\)/g;
+export const MARKUP_RE = /<\/?([A-Za-z][A-Za-z0-9]*)\b[^>]*>/g;
+
+export function placeholders(s: string): string[] {
+  return [...s.matchAll(PLACEHOLDER_RE)].map((m) => m[2]!).sort();
+}
+export function nestings(s: string): string[] {
+  return [...s.matchAll(NESTING_RE)].map((m) => m[1]!).sort();
+}
+export function markup(s: string): string[] {
+  return [...s.matchAll(MARKUP_RE)].map((m) => m[0].replace(/\s+[^>]*/, '').toLowerCase()).sort();
+}
