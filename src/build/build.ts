@@ -20,6 +20,8 @@ import { displayPath, isInside, parseJsonStrict, sha256, writeFileAtomic } from 
 import { rendererCodeFingerprint } from '../version.js';
 import { renderDocument, type DocumentInputs } from './document.js';
 import { planRenders, type Refusal, type RenderJob } from './plan.js';
+import { LABEL_SOURCE } from '../locales/check.js';
+import { isPseudo, pseudoMarkdown, pseudoResources, pseudoText, type PseudoLocale } from '../locales/pseudo.js';
 
 export interface BuildOptions {
   /** Project folder holding templates/ and locales/. */
@@ -106,10 +108,34 @@ export function loadProject(root: string, campaignDir: string): LoadedProject {
   return { table, campaign, templates };
 }
 
+/** Give the loaded campaign pseudo-translations (description and testimonies) for a pseudo-locale. */
+function addPseudoLocale(campaign: Campaign, l: PseudoLocale): void {
+  campaign.bodies.set(l, { body: pseudoMarkdown(l, campaign.body), file: campaign.file, status: 'draft', stale: false });
+  for (const t of campaign.testimonies) {
+    const d = t.data;
+    t.translations.set(l, {
+      translation_of: t.id,
+      source_sha256: t.sha256,
+      status: 'draft',
+      title: pseudoText(l, d.title),
+      quote: d.quote === undefined ? undefined : pseudoText(l, d.quote),
+      paraphrase: d.paraphrase === undefined ? undefined : pseudoText(l, d.paraphrase),
+      body: pseudoMarkdown(l, t.body),
+      file: t.file,
+      stale: false,
+    });
+  }
+}
+
 function loadResources(root: string, table: LocaleTable, campaign: Campaign, locales: string[]): Resource {
   const resources: Resource = {};
   const needed = new Set(locales.flatMap((l) => table.chain(l)));
   for (const l of needed) {
+    if (isPseudo(l)) {
+      const en = parseJsonStrict(readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'), `locales/${LABEL_SOURCE}/common.json`).data;
+      resources[l] = pseudoResources(table, l, en, campaign.messages.get(campaign.data.source_locale) ?? {});
+      continue;
+    }
     const file = path.join(root, 'locales', l, 'common.json');
     let common: Record<string, unknown> = {};
     try {
@@ -164,6 +190,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
   const locales = opts.locales?.length ? opts.locales : campaign.data.locales;
   for (const l of locales) {
+    // Pseudo-locales (en-XA, ar-XB) build any campaign: they are computed from its source text.
+    if (isPseudo(l) && table.has(l)) {
+      addPseudoLocale(campaign, l);
+      continue;
+    }
     if (!campaign.data.locales.includes(l)) {
       throw new CampaignPressError('locale-unknown', `--locale ${l}: the campaign is not published in "${l}"`, { file: campaign.file, line: campaign.lineOf(['locales']), field: '--locale' }, `Use one of: ${campaign.data.locales.join(', ')}, or add it to locales in campaign.md.`);
     }
@@ -288,7 +319,13 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
           }
           for (const u of outcome.blocked) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
           for (const u of outcome.navigations) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
-          for (const o of outcome.overflow) diag.error(new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where));
+          // In a pseudo-locale, overflow is the finding the build exists to show: warn and write.
+          const pseudo = isPseudo(job.locale);
+          for (const o of outcome.overflow) {
+            const e = new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where);
+            if (pseudo) diag.warn(e);
+            else diag.error(e);
+          }
           // Deny-list: page text, alt text, file name and PDF metadata.
           const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join('\n');
           if (findDenied(scanned, denied)) {
@@ -303,7 +340,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             }
             return;
           }
-          if (outcome.fallbacks.length || outcome.blocked.length || outcome.navigations.length || outcome.overflow.length) {
+          if (outcome.fallbacks.length || outcome.blocked.length || outcome.navigations.length || (outcome.overflow.length && !pseudo)) {
             failed = true;
             return;
           }

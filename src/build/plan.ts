@@ -2,6 +2,7 @@ import type { Campaign, Testimony } from '../campaign/load.js';
 import { findDenied } from '../consent/denylist.js';
 import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
 import { markdownText } from '../templates/markdown.js';
+import { isPseudo } from '../locales/pseudo.js';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import type { FormatSpec, Template } from '../templates/engine.js';
 
@@ -115,7 +116,8 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
             const c = t.data.consent;
             const gate = gateConsent(
               { consent: c, quote: t.data.quote, paraphrase: t.data.paraphrase, photo: t.data.photo },
-              { asOf: opts.asOf, channel: template.channel, locale, sourceLocale: source, regions: opts.regions, photoSha256: opts.photoHashes.get(t.id) },
+              // A pseudo-locale is a layout test of the source text, never published: the source's scope applies.
+              { asOf: opts.asOf, channel: template.channel, locale: isPseudo(locale) ? source : locale, sourceLocale: source, regions: opts.regions, photoSha256: opts.photoHashes.get(t.id) },
             );
             if (!gate.allowed) {
               for (const rule of gate.rules) {

@@ -5,6 +5,12 @@ import { build, loadProject, today, type BuildReport, type ProgressEvent } from 
 import { recall, reportConsent, ruleText } from '../consent/report.js';
 import { loadLocaleTable } from '../i18n/locales.js';
 import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
+import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
+import { localeStatus } from '../locales/status.js';
+import { PSEUDO_LOCALES, pseudoNamespace } from '../locales/pseudo.js';
+import { flatten } from '../locales/keys.js';
+import { promises as fsp } from 'node:fs';
+import { writeFileAtomic } from '../util/files.js';
 import { hashTerm } from '../consent/denylist.js';
 import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
 import { resolveBrowser } from '../render/chromium.js';
@@ -258,6 +264,109 @@ Examples:
       if (o.json) io.out(`${JSON.stringify({ findings, errors, warnings: findings.length - errors }, null, 2)}\n`);
       else printFindings(io, findings);
       setExit(errors ? ExitCode.invalidInput : ExitCode.ok);
+    });
+
+  locales
+    .command('export')
+    .description('export a locale to XLIFF for CAT tools: every namespace, source text, notes, plural forms')
+    .requiredOption('-l, --locale <code>', 'the target language')
+    .addOption(new Option('--format <format>', 'XLIFF version').choices(['xliff12', 'xliff2']).default('xliff12'))
+    .option('-o, --out <file>', 'write here instead of stdout')
+    .addHelpText('after', '\nExamples:\n  $ campaign-press locales export -l ckb --format xliff2 -o ckb.xlf\n  $ campaign-press locales export -l ar > ar.xlf')
+    .action(async (o: Record<string, unknown>) => {
+      const root = rootOf();
+      const table = loadLocaleTable(path.join(root, 'locales'));
+      const { project } = loadLocaleProject(root, table);
+      const r = await exportXliff(root, table, project.campaigns, o.locale as string, o.format as 'xliff12' | 'xliff2');
+      if (o.out) await writeFileAtomic(path.resolve(o.out as string), r.xml);
+      else io.out(r.xml);
+      io.err(`exported ${r.units} units for ${o.locale as string} (${r.untranslated} untranslated)${o.out ? ` to ${o.out as string}` : ''}\n`);
+      setExit(ExitCode.ok);
+    });
+
+  locales
+    .command('import')
+    .description('import XLIFF files back into locales/<lng>/*.json; refused if the result breaks a check')
+    .argument('<file...>', 'XLIFF 1.2 or 2.0 files')
+    .option('--force', 'keep the imported files even when the check finds errors')
+    .option('--json', 'print the findings as JSON on stdout')
+    .addHelpText('after', '\nExample:\n  $ campaign-press locales import ckb.xlf')
+    .action(async (files: string[], o: Record<string, unknown>) => {
+      const root = rootOf();
+      const table = loadLocaleTable(path.join(root, 'locales'));
+      const imported: ImportedNamespace[] = [];
+      for (const f of files) {
+        let xml: string;
+        try {
+          xml = await fsp.readFile(f, 'utf8');
+        } catch {
+          throw new CampaignPressError('path-not-found', `cannot read ${f}`, { file: f });
+        }
+        imported.push(...(await importXliff(root, table, xml, f)));
+      }
+      // Write, check, and put the old files back if the import broke a rule.
+      const previous = new Map<string, string | undefined>();
+      for (const i of imported) {
+        previous.set(i.file, await fsp.readFile(i.file, 'utf8').catch(() => undefined));
+        await writeFileAtomic(i.file, i.json);
+      }
+      const lngs = [...new Set(imported.map((i) => i.locale))];
+      const { project } = loadLocaleProject(root, table);
+      const findings = checkLocales(project, { locales: lngs }).filter((f) => imported.some((i) => path.resolve(root, f.file) === i.file));
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      if (errors && !o.force) {
+        for (const [file, old] of previous) {
+          if (old === undefined) await fsp.rm(file, { force: true });
+          else await writeFileAtomic(file, old);
+        }
+      }
+      if (o.json) io.out(`${JSON.stringify({ imported: imported.map(({ json: _j, ...rest }) => rest), findings, kept: !errors || !!o.force }, null, 2)}\n`);
+      else {
+        printFindings(io, findings);
+        for (const i of imported) io.err(`${errors && !o.force ? 'not written' : 'wrote'} ${path.relative(root, i.file)}: ${i.translated} of ${i.units} units translated\n`);
+      }
+      setExit(errors && !o.force ? ExitCode.invalidInput : ExitCode.ok);
+    });
+
+  locales
+    .command('status')
+    .description('coverage per locale and campaign: translated, missing, stale and draft')
+    .option('--json', 'print JSON on stdout (for CI)')
+    .addHelpText('after', '\nExamples:\n  $ campaign-press locales status\n  $ campaign-press locales status --json | jq \'.rows[] | select(.missing > 0)\'')
+    .action((o: Record<string, unknown>) => {
+      const root = rootOf();
+      const table = loadLocaleTable(path.join(root, 'locales'));
+      const { project } = loadLocaleProject(root, table);
+      const rows = localeStatus(project);
+      if (o.json) io.out(`${JSON.stringify({ rows }, null, 2)}\n`);
+      else {
+        const head = ['locale', 'language', 'status', 'namespace', 'translated', 'missing', 'stale', 'draft', 'coverage'];
+        const cells = rows.map((r) => [r.locale, r.language, r.locale_status, r.namespace, `${r.translated}/${r.total}`, String(r.missing), String(r.stale), String(r.draft), `${Math.floor(r.coverage * 100)}%`]);
+        const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+        const fmt = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+        io.out(`${pc.dim(fmt(head))}\n`);
+        for (const [i, c] of cells.entries()) io.out(`${rows[i]!.missing ? pc.yellow(fmt(c)) : fmt(c)}\n`);
+      }
+      setExit(ExitCode.ok);
+    });
+
+  locales
+    .command('pseudo')
+    .description('write the pseudo-locales en-XA (expanded) and ar-XB (right-to-left) to locales/ for inspection')
+    .addHelpText('after', '\nThe build computes them itself, so this is only needed to read or export them:\n  $ campaign-press locales pseudo\n  $ campaign-press build campaigns/safe-journeys --locale en-XA --locale ar-XB')
+    .action(async () => {
+      const root = rootOf();
+      const table = loadLocaleTable(path.join(root, 'locales'));
+      const { project } = loadLocaleProject(root, table);
+      const common = flatten(JSON.parse(await fsp.readFile(path.join(root, 'locales', 'en', 'common.json'), 'utf8')));
+      for (const code of PSEUDO_LOCALES) {
+        if (!table.has(code)) throw new CampaignPressError('locale-unknown', `${code} is not in locales/locales.json`, { file: 'locales/locales.json' }, 'Add the en-XA and ar-XB entries (status "pseudo") to locales.json.');
+        const files: [string, unknown][] = [['common', pseudoNamespace(table, code, common)]];
+        for (const c of project.campaigns) files.push([c.id, pseudoNamespace(table, code, flatten(c.messages.get(c.data.source_locale) ?? {}))]);
+        for (const [ns, data] of files) await writeFileAtomic(path.join(root, 'locales', code, `${ns}.json`), `${JSON.stringify(data, null, 2)}\n`);
+        io.err(`wrote locales/${code}/ (${files.map(([n]) => n).join(', ')})\n`);
+      }
+      setExit(ExitCode.ok);
     });
 
   program

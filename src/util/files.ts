@@ -3,6 +3,7 @@ import { promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { CampaignPressError } from '../errors.js';
+import { jsonErrorOffset } from './json-position.js';
 import type { ParsedYaml } from '../campaign/frontmatter.js';
 
 export function sha256(data: string | Uint8Array): string {
@@ -63,11 +64,11 @@ export function parseJsonStrict(text: string, file: string): ParsedYaml {
   try {
     JSON.parse(src);
   } catch (e) {
-    const msg = (e as Error).message;
+    const msg = (e as Error).message.split('\n')[0]!;
     const m = /position (\d+)/.exec(msg);
-    const line = m ? src.slice(0, Number(m[1])).split('\n').length : undefined;
-    const lm = /line (\d+)/.exec(msg);
-    throw new CampaignPressError('json-syntax', `invalid JSON: ${msg.replace(/^.*?: /, '')}`, { file, line: line ?? (lm ? Number(lm[1]) : undefined) });
+    const offset = m ? Number(m[1]) : jsonErrorOffset(src);
+    const line = offset >= 0 ? src.slice(0, offset).split('\n').length : undefined;
+    throw new CampaignPressError('json-syntax', `invalid JSON: ${msg.replace(/, ".*$/, '')}`, { file, line });
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(src, { uniqueKeys: true, lineCounter, schema: 'json' });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
-import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, writeFiles } from '../helpers.js';
+import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, pdfTextLogical, writeFiles } from '../helpers.js';
 
 /**
  * A campaign written for this test, in Pashto, Tajik, Urdu, Sorani and Arabic, built with the
@@ -76,6 +76,18 @@ describe('scripts', () => {
     expect(r.errors.map((e) => e.code)).toContain('render-blocked-request');
     expect(r.errors.find((e) => e.code === 'render-blocked-request')!.message).toContain('https://example.org/test');
     expect(listFiles(out)).toEqual([]);
+  });
+
+  it('builds the pseudo-locales en-XA and ar-XB, writing the assets and reporting where layouts break', async () => {
+    const dir = setup('pseudo', [], '  - template: social-card\n    formats: [square, link]\n  - template: poster\n    formats: [a4]');
+    const out = path.join(root, 'out-pseudo');
+    const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01', locales: ['en-XA', 'ar-XB'] });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(listFiles(path.join(out, 'pseudo'))).toEqual(['ar-XB/poster-a4.pdf', 'ar-XB/social-card-link.png', 'ar-XB/social-card-square.png', 'en-XA/poster-a4.pdf', 'en-XA/social-card-link.png', 'en-XA/social-card-square.png', 'manifest.json']);
+    const text = pdfTextLogical(path.join(out, 'pseudo', 'en-XA', 'poster-a4.pdf'));
+    expect(text).toContain('Ķñöŵ ťĥé ťřüťĥ');
+    expect(r.warnings.every((w) => w.code === 'render-overflow')).toBe(true);
   });
 
   it('a clean build makes no request outside the in-memory allowlist', async () => {
