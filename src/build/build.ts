@@ -240,7 +240,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   report.stats.refused = new Set(plan.refusals.map((r) => r.asset)).size;
   if (plan.refusedAssets.length && !opts.skipRefused) {
     for (const r of plan.refusals) {
-      diag.error(new CampaignPressError('consent-refused', `${r.asset}: testimony ${r.testimony} (consent ${r.consent_id ?? 'none'}) refused by rule ${r.rule}: ${r.reason}`, { file: `testimonies/${r.testimony}.md`, field: r.rule }));
+      const t = campaign.testimonies.find((x) => x.id === r.testimony);
+      diag.error(new CampaignPressError('consent-refused', `${r.asset}: testimony ${r.testimony} (consent ${r.consent_id ?? 'none'}) refused by rule ${r.rule}: ${r.reason}`, { file: t?.file, line: t?.consentLine, field: r.rule }));
     }
     return finish(ExitCode.consentRefused);
   }

@@ -61,10 +61,23 @@ function progressPrinter(io: Io, json: boolean): (e: ProgressEvent) => void {
 
 function printBuildReport(io: Io, r: BuildReport, verb: string): void {
   for (const w of r.warnings) printProblem(io, w, 'warning');
-  for (const e of r.errors) printProblem(io, e, 'error');
+  // Consent refusals are listed once, grouped below; --json has each one.
+  for (const e of r.errors.filter((x) => x.code !== 'consent-refused')) printProblem(io, e, 'error');
   if (r.refusals.length) {
-    io.err(`${pc.yellow('consent')} ${r.refusals.length} refusal(s):\n`);
-    for (const f of r.refusals) io.err(`  ${f.asset}  ${f.testimony} (${f.consent_id ?? 'no consent'})  ${pc.bold(f.rule)}: ${f.reason}\n`);
+    const refusedAssets = new Set(r.refusals.map((f) => f.asset)).size;
+    const blocking = r.errors.some((e) => e.code === 'consent-refused');
+    io.err(`${blocking ? pc.red('consent refused') : pc.yellow('consent refused (skipped)')} ${refusedAssets} asset(s):\n`);
+    const groups = new Map<string, typeof r.refusals>();
+    for (const f of r.refusals) {
+      const k = `${f.testimony}|${f.consent_id ?? ''}|${f.rule}`;
+      groups.set(k, [...(groups.get(k) ?? []), f]);
+    }
+    for (const fs of groups.values()) {
+      const f = fs[0]!;
+      const shown = fs.slice(0, 3).map((x) => x.asset).join(', ');
+      io.err(`  ${pc.bold(f.testimony)} (${f.consent_id ?? 'no consent'}) ${pc.bold(f.rule)}: ${f.reason}\n    ${fs.length} asset(s): ${shown}${fs.length > 3 ? `, +${fs.length - 3} more (--json lists all)` : ''}\n`);
+    }
+    if (blocking) io.err(`  ${pc.dim('hint:')} fix the consent record, or pass --skip-refused to build without the refused testimonies.\n`);
   }
   const s = r.stats;
   const summary = `${verb}: ${s.planned} planned, ${s.rendered} rendered, ${s.cached} unchanged, ${s.refused} refused${s.removed ? `, ${s.removed} stale removed` : ''} in ${s.seconds} s`;
