@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { build, loadProject, today, type BuildReport, type ProgressEvent } from '../build/build.js';
 import { recall, reportConsent, ruleText } from '../consent/report.js';
+import { bundleCampaign } from '../output/bundle.js';
 import { loadLocaleTable } from '../i18n/locales.js';
 import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
 import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
@@ -109,21 +110,39 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
 
   const rootOf = () => path.resolve(program.opts<{ root: string }>().root);
 
-  program
-    .command('build')
-    .description('render every planned asset of a campaign into the output folder')
-    .argument('<campaign-dir>', 'the campaign folder, e.g. campaigns/safe-journeys')
-    .option('-o, --out <dir>', 'output folder', 'out')
-    .option('-l, --locale <code>', 'only this locale (repeatable, or comma-separated)', collect)
-    .option('--only <template[:format]>', 'only this template or template:format (repeatable)', collect)
-    .option('--region <code>', 'build for one distribution region (consent is checked against it)')
-    .option('--as-of <YYYY-MM-DD>', 'build date for consent checks (default: today)')
-    .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
-    .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
-    .option('--no-cache', 'render every asset again, even when unchanged')
-    .addOption(new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) => Number.parseInt(v, 10)))
-    .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
-    .option('--json', 'print one JSON report on stdout; progress goes to stderr')
+  /** Options shared by build and bundle: one table, so a flag and what it feeds cannot drift apart. */
+  const withBuildOptions = (cmd: Command) =>
+    cmd
+      .argument('<campaign-dir>', 'the campaign folder, e.g. campaigns/safe-journeys')
+      .option('-o, --out <dir>', 'output folder', 'out')
+      .option('-l, --locale <code>', 'only this locale (repeatable, or comma-separated); en-XA and ar-XB are pseudo-locales', collect)
+      .option('--only <template[:format]>', 'only this template or template:format (repeatable)', collect)
+      .option('--region <code>', 'build for one distribution region (consent is checked against it)')
+      .option('--as-of <YYYY-MM-DD>', 'build date for consent checks (default: today)')
+      .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
+      .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
+      .option('--no-cache', 'render every asset again, even when unchanged')
+      .addOption(new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) => Number.parseInt(v, 10)))
+      .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
+      .option('--json', 'print one JSON report on stdout; progress goes to stderr');
+  const runBuild = (dir: string, o: Record<string, unknown>) =>
+    build({
+      root: rootOf(),
+      campaignDir: dir,
+      out: o.out as string,
+      locales: o.locale as string[] | undefined,
+      only: o.only as string[] | undefined,
+      region: o.region as string | undefined,
+      asOf: o.asOf as string | undefined,
+      skipRefused: !!o.skipRefused,
+      strict: !!o.strict,
+      cache: o.cache !== false,
+      concurrency: o.concurrency as number | undefined,
+      chromium: o.chromium as string | undefined,
+      onProgress: progressPrinter(io, !!o.json),
+    });
+
+  withBuildOptions(program.command('build').description('render every planned asset of a campaign into the output folder'))
     .addHelpText(
       'after',
       `
@@ -131,28 +150,31 @@ Examples:
   $ campaign-press build campaigns/safe-journeys                 # every format, every locale -> out/
   $ campaign-press build campaigns/safe-journeys -l ckb -l ar    # Sorani and Arabic only
   $ campaign-press build campaigns/safe-journeys --only social-card:story --json > report.json
-  $ campaign-press build campaigns/safe-journeys --as-of 2026-03-01 --skip-refused`,
+  $ campaign-press build campaigns/safe-journeys --as-of 2026-03-01 --skip-refused
+  $ campaign-press build campaigns/safe-journeys -l en-XA -l ar-XB   # layout test with pseudo-locales`,
     )
     .action(async (dir: string, o: Record<string, unknown>) => {
-      const json = !!o.json;
-      const report = await build({
-        root: rootOf(),
-        campaignDir: dir,
-        out: o.out as string,
-        locales: o.locale as string[] | undefined,
-        only: o.only as string[] | undefined,
-        region: o.region as string | undefined,
-        asOf: o.asOf as string | undefined,
-        skipRefused: !!o.skipRefused,
-        strict: !!o.strict,
-        cache: o.cache !== false,
-        concurrency: o.concurrency as number | undefined,
-        chromium: o.chromium as string | undefined,
-        onProgress: progressPrinter(io, json),
-      });
-      if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      const report = await runBuild(dir, o);
+      if (o.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
       printBuildReport(io, report, 'build');
       setExit(report.exitCode);
+    });
+
+  withBuildOptions(program.command('bundle').description('build, then pack the assets, manifest and SHA256SUMS into a deterministic zip'))
+    .addHelpText('after', '\nExamples:\n  $ campaign-press bundle campaigns/safe-journeys            # -> out/safe-journeys.zip (+ .sha256)\n  $ SOURCE_DATE_EPOCH=1767225600 campaign-press bundle campaigns/safe-journeys --json')
+    .action(async (dir: string, o: Record<string, unknown>) => {
+      const report = await runBuild(dir, o);
+      printBuildReport(io, report, 'build');
+      if (report.exitCode !== ExitCode.ok || !report.campaign) {
+        if (o.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+        setExit(report.exitCode);
+        return;
+      }
+      const b = await bundleCampaign(report.out, report.campaign);
+      if (o.json) io.out(`${JSON.stringify({ ...report, bundle: b }, null, 2)}\n`);
+      if (b.leftOut.length) io.err(`${pc.yellow('left out')} ${b.leftOut.length} pseudo-locale asset(s) (layout tests are never released)\n`);
+      io.err(`${pc.green('bundled')} ${b.entries} files, ${(b.bytes / 1048576).toFixed(1)} MB -> ${b.zip} (sha256 ${b.sha256.slice(0, 16)}...)\n`);
+      setExit(ExitCode.ok);
     });
 
   program

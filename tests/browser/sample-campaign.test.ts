@@ -4,7 +4,26 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { build, type BuildReport } from '../../src/build/build.js';
+import { bundleCampaign } from '../../src/output/bundle.js';
+import yauzl from 'yauzl';
+
+function zipEntries(file: string): Promise<{ name: string; mtime: string }[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const out: { name: string; mtime: string }[] = [];
+      zip.on('entry', (e: yauzl.Entry) => {
+        out.push({ name: e.fileName, mtime: e.getLastModDate({ timezone: 'UTC' }).toISOString() });
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(out));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
 import { listFiles, missingWords, pdfFonts, pdfInfo, REPO, sha256 } from '../helpers.js';
 
 /** The shipped sample campaign, built for real through Chromium, then decoded. */
@@ -117,5 +136,20 @@ describe('sample campaign safe-journeys', () => {
     expect(fresh.stats).toMatchObject({ rendered: 11, cached: 0 });
     const after = Object.fromEntries(listFiles(dir).map((f) => [f, sha256(readFileSync(path.join(dir, f)))]));
     expect(after).toEqual(before);
+  });
+
+  it('bundles a deterministic zip with SHA256SUMS that verify', async () => {
+    const a = await bundleCampaign(out, 'safe-journeys');
+    const first = readFileSync(a.zip);
+    const b = await bundleCampaign(out, 'safe-journeys');
+    expect(readFileSync(b.zip).equals(first)).toBe(true);
+    expect(a.entries).toBe(46); // 44 assets, manifest, SHA256SUMS
+    const check = execFileSync('sha256sum', ['-c', path.join('safe-journeys', 'SHA256SUMS')], { cwd: out, encoding: 'utf8' });
+    expect(check.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(45);
+    const listing = await zipEntries(a.zip);
+    expect(listing.every((e) => e.mtime === '1980-01-01T00:00:00.000Z')).toBe(true);
+    expect(listing.slice(0, 2).map((e) => e.name)).toEqual(['safe-journeys/ar/leaflet-a5.pdf', 'safe-journeys/ar/poster-a3.pdf']);
+    expect(listing.at(-1)!.name).toBe('safe-journeys/SHA256SUMS');
+    expect(readFileSync(`${a.zip}.sha256`, 'utf8')).toBe(`${sha256(first)}  safe-journeys.zip\n`);
   });
 });
