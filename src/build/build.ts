@@ -39,6 +39,8 @@ export interface BuildOptions {
   concurrency?: number;
   /** Validate, gate and plan, but render nothing (the `check` command). */
   dryRun?: boolean;
+  /** Build only the K-th of N disjoint slices of the planned assets (1-based). */
+  shard?: { index: number; count: number };
   onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -55,6 +57,22 @@ export interface BuildReport {
   errors: Problem[];
   stats: { planned: number; rendered: number; cached: number; refused: number; removed: number; seconds: number };
   exitCode: ExitCode;
+}
+
+/**
+ * Which shard an asset belongs to: by a hash of its path, so that shards are disjoint, cover
+ * everything, and an asset stays in its shard when the plan around it changes.
+ */
+export function inShard(relPath: string, shard: { index: number; count: number }): boolean {
+  return Number.parseInt(sha256(relPath).slice(0, 8), 16) % shard.count === shard.index - 1;
+}
+
+export function parseShard(s: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new CampaignPressError('usage', `--shard ${s} is not K/N with 1 <= K <= N`, { field: '--shard' }, 'For a matrix of 3 machines use --shard 1/3, --shard 2/3 and --shard 3/3.');
+  return { index, count };
 }
 
 export function today(): string {
@@ -246,6 +264,10 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     return finish(ExitCode.consentRefused);
   }
 
+  if (opts.shard) {
+    plan.jobs = plan.jobs.filter((j) => inShard(j.relPath, opts.shard!));
+    report.stats.planned = plan.jobs.length;
+  }
   const translator = new Translator(table, loadResources(opts.root, table, campaign, locales), diag);
   const docInputs: DocumentInputs = { campaign, table, translator, assets: assetUrls, photos };
   // Pass 1: render every page string once to find translation errors and compute content keys.
@@ -390,7 +412,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
   await fs.rm(staging, { recursive: true, force: true });
   const built = new Set(report.assets.map((a) => a.path));
-  const inScope = (a: ManifestAsset) => locales.includes(a.locale) && (!only.length || only.some((o) => o.template === a.template && (!o.format || o.format === a.format)));
+  const inScope = (a: ManifestAsset) =>
+    locales.includes(a.locale) && (!only.length || only.some((o) => o.template === a.template && (!o.format || o.format === a.format))) && (!opts.shard || inShard(a.path, opts.shard));
   const kept: ManifestAsset[] = [];
   for (const a of previous?.assets ?? []) {
     if (built.has(a.path)) continue;
@@ -410,7 +433,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       } else if (!built.has(a.path)) kept.push(a);
     }
   }
-  const manifest = createManifest(campaign.id, asOf, regions, [...report.assets, ...kept], report.refusals);
+  const manifest = createManifest(campaign.id, asOf, regions, [...report.assets, ...kept], report.refusals, opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined);
   await writeFileAtomic(path.join(campaignOut, 'manifest.json'), renderManifest(manifest));
   report.assets = manifest.assets;
   return finish(ExitCode.ok);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { build, loadProject, today, type BuildReport, type ProgressEvent } from '../build/build.js';
+import { build, loadProject, parseShard, today, type BuildReport, type ProgressEvent } from '../build/build.js';
 import { recall, reportConsent, ruleText } from '../consent/report.js';
-import { bundleCampaign } from '../output/bundle.js';
+import { bundleCampaign, mergeShards } from '../output/bundle.js';
 import { loadLocaleTable } from '../i18n/locales.js';
 import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
 import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
@@ -111,9 +111,9 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
   const rootOf = () => path.resolve(program.opts<{ root: string }>().root);
 
   /** Options shared by build and bundle: one table, so a flag and what it feeds cannot drift apart. */
-  const withBuildOptions = (cmd: Command) =>
+  const withBuildOptions = (cmd: Command, dirOptional = false) =>
     cmd
-      .argument('<campaign-dir>', 'the campaign folder, e.g. campaigns/safe-journeys')
+      .argument(dirOptional ? '[campaign-dir]' : '<campaign-dir>', 'the campaign folder, e.g. campaigns/safe-journeys')
       .option('-o, --out <dir>', 'output folder', 'out')
       .option('-l, --locale <code>', 'only this locale (repeatable, or comma-separated); en-XA and ar-XB are pseudo-locales', collect)
       .option('--only <template[:format]>', 'only this template or template:format (repeatable)', collect)
@@ -124,6 +124,7 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
       .option('--no-cache', 'render every asset again, even when unchanged')
       .addOption(new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) => Number.parseInt(v, 10)))
       .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
+      .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
       .option('--json', 'print one JSON report on stdout; progress goes to stderr');
   const runBuild = (dir: string, o: Record<string, unknown>) =>
     build({
@@ -139,6 +140,7 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
       cache: o.cache !== false,
       concurrency: o.concurrency as number | undefined,
       chromium: o.chromium as string | undefined,
+      shard: o.shard ? parseShard(o.shard as string) : undefined,
       onProgress: progressPrinter(io, !!o.json),
     });
 
@@ -160,18 +162,41 @@ Examples:
       setExit(report.exitCode);
     });
 
-  withBuildOptions(program.command('bundle').description('build, then pack the assets, manifest and SHA256SUMS into a deterministic zip'))
-    .addHelpText('after', '\nExamples:\n  $ campaign-press bundle campaigns/safe-journeys            # -> out/safe-journeys.zip (+ .sha256)\n  $ SOURCE_DATE_EPOCH=1767225600 campaign-press bundle campaigns/safe-journeys --json')
-    .action(async (dir: string, o: Record<string, unknown>) => {
-      const report = await runBuild(dir, o);
-      printBuildReport(io, report, 'build');
-      if (report.exitCode !== ExitCode.ok || !report.campaign) {
-        if (o.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
-        setExit(report.exitCode);
-        return;
+  withBuildOptions(program.command('bundle').description('build, then pack the assets, manifest and SHA256SUMS into a deterministic zip'), true)
+    .option('--merge <dirs...>', 'instead of building: join the --out folders of shard builds, then bundle')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ campaign-press bundle campaigns/safe-journeys            # -> out/safe-journeys.zip (+ .sha256)
+  $ SOURCE_DATE_EPOCH=1767225600 campaign-press bundle campaigns/safe-journeys --json
+  # A CI matrix: each machine builds a shard, one job merges them.
+  $ campaign-press build campaigns/safe-journeys --shard 1/2 --out shard-1
+  $ campaign-press build campaigns/safe-journeys --shard 2/2 --out shard-2
+  $ campaign-press bundle --merge shard-1 shard-2 --out release`,
+    )
+    .action(async (dir: string | undefined, o: Record<string, unknown>) => {
+      let campaignId: string;
+      let report: BuildReport | undefined;
+      if (o.merge) {
+        if (dir) throw new CampaignPressError('usage', 'give either a campaign folder or --merge, not both', { field: '--merge' });
+        const merged = await mergeShards(o.merge as string[], o.out as string);
+        campaignId = merged.campaign;
+        io.err(`merged ${merged.assets} assets of ${(o.merge as string[]).length} shard folder(s) into ${path.resolve(o.out as string, campaignId)}\n`);
+      } else {
+        if (!dir) throw new CampaignPressError('usage', 'bundle needs a campaign folder (or --merge with shard folders)', { field: 'campaign-dir' });
+        if (o.shard) throw new CampaignPressError('usage', 'bundle a whole build: build the shards, then `bundle --merge` them', { field: '--shard' });
+        report = await runBuild(dir, o);
+        printBuildReport(io, report, 'build');
+        if (report.exitCode !== ExitCode.ok || !report.campaign) {
+          if (o.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+          setExit(report.exitCode);
+          return;
+        }
+        campaignId = report.campaign;
       }
-      const b = await bundleCampaign(report.out, report.campaign);
-      if (o.json) io.out(`${JSON.stringify({ ...report, bundle: b }, null, 2)}\n`);
+      const b = await bundleCampaign(path.resolve(o.out as string), campaignId);
+      if (o.json) io.out(`${JSON.stringify({ ...(report ?? {}), bundle: b }, null, 2)}\n`);
       if (b.leftOut.length) io.err(`${pc.yellow('left out')} ${b.leftOut.length} pseudo-locale asset(s) (layout tests are never released)\n`);
       io.err(`${pc.green('bundled')} ${b.entries} files, ${(b.bytes / 1048576).toFixed(1)} MB -> ${b.zip} (sha256 ${b.sha256.slice(0, 16)}...)\n`);
       setExit(ExitCode.ok);

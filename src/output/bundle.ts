@@ -4,7 +4,7 @@ import yazl from 'yazl';
 import { CampaignPressError } from '../errors.js';
 import { buildDate } from '../render/pdf.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
-import { readManifest, renderManifest } from './manifest.js';
+import { createManifest, readManifest, renderManifest, type Manifest, type ManifestAsset } from './manifest.js';
 import { isPseudo } from '../locales/pseudo.js';
 
 /**
@@ -71,4 +71,49 @@ export async function bundleCampaign(outRoot: string, campaignId: string): Promi
   await writeFileAtomic(zipPath, zipBytes);
   await writeFileAtomic(`${zipPath}.sha256`, `${sha256(zipBytes)}  ${campaignId}.zip\n`);
   return { zip: zipPath, sums: sumsPath, entries: contents.length, bytes: zipBytes.length, sha256: sha256(zipBytes), leftOut: pseudo.map((a) => a.path) };
+}
+
+/**
+ * Join the outputs of several shards (each an output folder holding <campaign>/manifest.json)
+ * into one output folder with one manifest. Every file is checked against its shard's manifest;
+ * shards must agree on the campaign, the build date and the refusals, and never overlap.
+ */
+export async function mergeShards(dirs: string[], outRoot: string): Promise<{ campaign: string; assets: number }> {
+  const manifests: { dir: string; m: Manifest }[] = [];
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = await fs.readdir(d);
+    } catch {
+      throw new CampaignPressError('path-not-found', `shard folder ${d} does not exist`, { file: d });
+    }
+    for (const n of names) {
+      const m = await readManifest(path.join(d, n));
+      if (m) manifests.push({ dir: path.join(d, n), m });
+    }
+  }
+  if (!manifests.length) throw new CampaignPressError('path-not-found', `no manifest.json under ${dirs.join(', ')}`, {}, 'Pass the --out folders of the shard builds.');
+  const first = manifests[0]!.m;
+  for (const { dir, m } of manifests) {
+    if (m.campaign !== first.campaign || m.as_of !== first.as_of) throw new CampaignPressError('usage', `${dir} is ${m.campaign} as of ${m.as_of}, not ${first.campaign} as of ${first.as_of}`, { file: dir }, 'Merge shards of one build (same campaign and --as-of).');
+  }
+  const seen = new Map<string, string>();
+  const assets: ManifestAsset[] = [];
+  const dest = path.join(outRoot, first.campaign);
+  for (const { dir, m } of manifests) {
+    for (const a of m.assets) {
+      if (seen.has(a.path)) throw new CampaignPressError('usage', `${a.path} is in two shards (${seen.get(a.path)} and ${dir})`, { file: dir }, 'Each shard must build a different --shard K/N of the same N.');
+      seen.set(a.path, dir);
+      const bytes = await fs.readFile(path.join(dir, a.path)).catch(() => undefined);
+      if (!bytes || sha256(bytes) !== a.sha256) throw new CampaignPressError('output-unsafe', `${path.join(dir, a.path)} is missing or does not match its manifest`, { file: dir });
+      const target = path.join(dest, a.path);
+      if (!isInside(dest, target)) throw new CampaignPressError('output-unsafe', `${a.path} escapes ${dest}`);
+      await writeFileAtomic(target, bytes);
+      assets.push(a);
+    }
+  }
+  const refusals = new Map(manifests.flatMap(({ m }) => m.refusals).map((r) => [`${r.asset}|${r.testimony}|${r.rule}`, r]));
+  const merged = createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]);
+  await writeFileAtomic(path.join(dest, 'manifest.json'), renderManifest(merged));
+  return { campaign: first.campaign, assets: assets.length };
 }

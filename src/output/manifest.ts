@@ -29,18 +29,21 @@ export interface Manifest {
   campaign: string;
   as_of: string;
   regions: string[];
+  /** Set on a shard's manifest (K/N); `bundle --merge` joins shards into one manifest without it. */
+  shard?: string;
   built_at?: string;
   assets: ManifestAsset[];
   refusals: Refusal[];
 }
 
-export function createManifest(campaign: string, asOf: string, regions: string[], assets: ManifestAsset[], refusals: Refusal[]): Manifest {
+export function createManifest(campaign: string, asOf: string, regions: string[], assets: ManifestAsset[], refusals: Refusal[], shard?: string): Manifest {
   const m: Manifest = {
     manifest_version: 1,
     generator: `campaign-press ${VERSION}`,
     campaign,
     as_of: asOf,
     regions,
+    ...(shard ? { shard } : {}),
     assets: [...assets].sort((a, b) => a.path.localeCompare(b.path, 'en')),
     refusals: [...refusals].sort((a, b) => `${a.asset}|${a.testimony}|${a.rule}`.localeCompare(`${b.asset}|${b.testimony}|${b.rule}`, 'en')),
   };

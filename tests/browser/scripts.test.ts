@@ -2,6 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
+import { bundleCampaign, mergeShards } from '../../src/output/bundle.js';
 import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, pdfTextLogical, writeFiles } from '../helpers.js';
 
 /**
@@ -88,6 +89,25 @@ describe('scripts', () => {
     const text = pdfTextLogical(path.join(out, 'pseudo', 'en-XA', 'poster-a4.pdf'));
     expect(text).toContain('Ķñöŵ ťĥé ťřüťĥ');
     expect(r.warnings.every((w) => w.code === 'render-overflow')).toBe(true);
+  });
+
+  it('shards cover the plan disjointly, and merged shards bundle to the same bytes as one build', async () => {
+    const dir = setup('sharded', ['ckb', 'ar'], '  - template: social-card\n    formats: [square, link]\n  - template: poster\n    formats: [a4]');
+    const whole = await build({ root, campaignDir: dir, out: path.join(root, 'sh-whole'), asOf: '2026-06-01' });
+    expect(whole.exitCode).toBe(0);
+    const one = await build({ root, campaignDir: dir, out: path.join(root, 'sh-1'), asOf: '2026-06-01', shard: { index: 1, count: 2 } });
+    const two = await build({ root, campaignDir: dir, out: path.join(root, 'sh-2'), asOf: '2026-06-01', shard: { index: 2, count: 2 } });
+    const p1 = one.assets.map((a) => a.path);
+    const p2 = two.assets.map((a) => a.path);
+    expect(p1.filter((p) => p2.includes(p))).toEqual([]);
+    expect([...p1, ...p2].sort()).toEqual(whole.assets.map((a) => a.path).sort());
+    expect(p1.length).toBeGreaterThan(0);
+    expect(p2.length).toBeGreaterThan(0);
+    const a = await bundleCampaign(path.join(root, 'sh-whole'), 'sharded');
+    await mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-2')], path.join(root, 'sh-merged'));
+    const b = await bundleCampaign(path.join(root, 'sh-merged'), 'sharded');
+    expect(b.sha256).toBe(a.sha256);
+    await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'))).rejects.toThrow(/in two shards/);
   });
 
   it('a clean build makes no request outside the in-memory allowlist', async () => {
