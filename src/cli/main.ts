@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import { build, loadProject, parseShard, today, type BuildReport, type ProgressEvent } from '../build/build.js';
 import { recall, reportConsent, ruleText } from '../consent/report.js';
 import { bundleCampaign, mergeShards } from '../output/bundle.js';
+import { startPreview } from '../preview/server.js';
 import { loadLocaleTable } from '../i18n/locales.js';
 import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
 import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
@@ -426,6 +427,38 @@ Examples:
         for (const [ns, data] of files) await writeFileAtomic(path.join(root, 'locales', code, `${ns}.json`), `${JSON.stringify(data, null, 2)}\n`);
         io.err(`wrote locales/${code}/ (${files.map(([n]) => n).join(', ')})\n`);
       }
+      setExit(ExitCode.ok);
+    });
+
+  program
+    .command('preview')
+    .description('a local gallery of the campaign that rebuilds and reloads when you save a file')
+    .argument('<campaign-dir>', 'the campaign folder')
+    .option('-p, --port <n>', 'port on 127.0.0.1 (0 picks a free one)', '4173')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('-l, --locale <code>', 'only this locale (repeatable); en-XA and ar-XB preview text expansion', collect)
+    .option('--only <template[:format]>', 'only this template or template:format (repeatable)', collect)
+    .option('--as-of <YYYY-MM-DD>', 'build date for consent checks (default: today)')
+    .addHelpText('after', '\nExamples:\n  $ campaign-press preview campaigns/safe-journeys -l ckb        # then open http://127.0.0.1:4173/\n  $ campaign-press preview campaigns/safe-journeys -l en-XA --only poster')
+    .action(async (dir: string, o: Record<string, unknown>) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CampaignPressError('usage', `--port ${String(o.port)} is not a port number`, { field: '--port' });
+      const p = await startPreview({
+        root: rootOf(),
+        campaignDir: dir,
+        out: o.out as string,
+        locales: o.locale as string[] | undefined,
+        only: o.only as string[] | undefined,
+        asOf: o.asOf as string | undefined,
+        port,
+        onEvent: (e) => io.err(`${pc.dim(new Date().toISOString().slice(11, 19))} ${e}\n`),
+      });
+      io.err(`${pc.green('preview')} ${p.url}  (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await p.close();
       setExit(ExitCode.ok);
     });
 
