@@ -5,6 +5,7 @@ import { build, loadProject, parseShard, today, type BuildReport, type ProgressE
 import { recall, reportConsent, ruleText } from '../consent/report.js';
 import { bundleCampaign, mergeShards } from '../output/bundle.js';
 import { startPreview } from '../preview/server.js';
+import { initProject, runDoctor } from './doctor.js';
 import { loadLocaleTable } from '../i18n/locales.js';
 import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
 import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
@@ -15,7 +16,6 @@ import { promises as fsp } from 'node:fs';
 import { writeFileAtomic } from '../util/files.js';
 import { hashTerm } from '../consent/denylist.js';
 import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
-import { resolveBrowser } from '../render/chromium.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -464,11 +464,25 @@ Examples:
 
   program
     .command('doctor')
-    .description('check the set-up: Node, Chromium, fonts')
+    .description('check the set-up: Node, Chromium (launched for real), fonts, locales, templates')
     .action(async () => {
-      io.out(`node ${process.version}\n`);
-      const b = await resolveBrowser();
-      io.out(`chromium ${b.executablePath} (${b.source})\n`);
+      const checks = await runDoctor(rootOf());
+      for (const c of checks) io.out(`${c.ok ? pc.green('ok  ') : c.exit ? pc.red('FAIL') : pc.yellow('warn')} ${c.name.padEnd(28)} ${c.detail}${!c.ok && c.hint ? `\n     ${pc.dim('hint:')} ${c.hint}` : ''}\n`);
+      const failed = checks.filter((c) => !c.ok && c.exit);
+      setExit(failed.length ? Math.max(...failed.map((c) => c.exit!)) : ExitCode.ok);
+    });
+
+  program
+    .command('init')
+    .description('create a new project folder: templates, locales and a campaign to fill in')
+    .argument('<dir>', 'a new or empty folder')
+    .option('--campaign <id>', 'the first campaign id', 'my-campaign')
+    .addHelpText('after', '\nExample:\n  $ campaign-press init kri-2027 --campaign safe-routes\n  $ cd kri-2027 && campaign-press build campaigns/safe-routes')
+    .action((dir: string, o: Record<string, unknown>) => {
+      const made = initProject(dir, o.campaign as string);
+      for (const m of made) io.err(`created ${path.join(dir, m)}\n`);
+      io.err(`next: cd ${dir} && campaign-press build campaigns/${o.campaign as string}\n`);
+      setExit(ExitCode.ok);
     });
 
   return program;
