@@ -64,8 +64,9 @@ const aptInstall = (pkgs) => {
 };
 let browser = await findBrowser();
 if (!browser) {
-  // Debian names it chromium; older Ubuntu releases chromium-browser.
-  if (!aptInstall(['chromium'])) aptInstall(['chromium-browser']);
+  // Debian names it chromium; older Ubuntu releases chromium-browser. Chromium draws no text at
+  // all (bundled web fonts included) without at least one system font: fonts-dejavu-core.
+  if (!aptInstall(['chromium', 'fonts-dejavu-core'])) aptInstall(['chromium-browser', 'fonts-dejavu-core']);
   browser = await findBrowser();
 }
 if (!browser) {

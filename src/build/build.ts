@@ -8,6 +8,7 @@ import { findDenied } from '../consent/denylist.js';
 import { RULES } from '../consent/gate.js';
 import { CampaignPressError, Diagnostics, ValidationErrors, type Problem, toProblem, ExitCode } from '../errors.js';
 import { processImage } from '../images/process.js';
+import { missingGlyphs } from '../fonts/fonts.js';
 import { loadLocaleTable, type LocaleTable } from '../i18n/locales.js';
 import { Translator } from '../i18n/translator.js';
 import { createManifest, readManifest, renderManifest, type ManifestAsset } from '../output/manifest.js';
@@ -333,12 +334,23 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta);
           } catch (e) {
             failed = true;
-            diag.error(e instanceof CampaignPressError ? e : new CampaignPressError('render-failed', `${job.relPath}: ${(e as Error).message}`));
+            diag.error(
+              e instanceof CampaignPressError
+                ? new CampaignPressError(e.code, e.message.startsWith(job.relPath) ? e.message : `${job.relPath}: ${e.message}`, e.location, e.hint)
+                : new CampaignPressError('render-failed', `${job.relPath}: ${(e as Error).message}`),
+            );
             return;
           }
           const where = { file: `templates/${job.template.name}/template.hbs` };
           for (const f of outcome.fallbacks) {
             diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: "${f.text}" is drawn with the system font "${f.font}", not a bundled font`, where));
+          }
+          // Independent of the machine's fonts (with none installed, Chromium may draw a box in a
+          // bundled font and report nothing): the page text against the bundled fonts' cmaps.
+          const uncovered = missingGlyphs(outcome.text, table.get(job.locale).fonts);
+          if (uncovered.length && !outcome.fallbacks.length) {
+            const hex = uncovered.map((c) => `"${c}" U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
+            diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: no bundled font draws ${hex}`, where));
           }
           for (const u of outcome.blocked) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
           for (const u of outcome.navigations) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
@@ -363,7 +375,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             }
             return;
           }
-          if (outcome.fallbacks.length || outcome.blocked.length || outcome.navigations.length || (outcome.overflow.length && !pseudo)) {
+          if (outcome.fallbacks.length || uncovered.length || outcome.blocked.length || outcome.navigations.length || (outcome.overflow.length && !pseudo)) {
             failed = true;
             return;
           }

@@ -127,3 +127,16 @@ export function fontCoverage(family: string): Set<number> {
   coverageCache.set(family, out);
   return out;
 }
+
+/** Characters of `text` that no family of the stack draws (whitespace and format controls aside). */
+export function missingGlyphs(text: string, families: readonly string[]): string[] {
+  const stack = families.includes(LATIN_FALLBACK) ? families : [...families, LATIN_FALLBACK];
+  const covered = stack.map(fontCoverage);
+  const missing = new Set<string>();
+  for (const c of text) {
+    if (/\s|[\u200B-\u200F\u202A-\u202E\u2066-\u2069\u00AD\uFEFF]/.test(c)) continue;
+    const cp = c.codePointAt(0)!;
+    if (!covered.some((s) => s.has(cp))) missing.add(c);
+  }
+  return [...missing];
+}

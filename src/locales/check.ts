@@ -5,7 +5,7 @@ import i18next from 'i18next';
 import { loadCampaign, type Campaign } from '../campaign/load.js';
 import { CODE_KEYS } from '../build/document.js';
 import { CampaignPressError, ValidationErrors } from '../errors.js';
-import { fontCoverage, LATIN_FALLBACK } from '../fonts/fonts.js';
+import { LATIN_FALLBACK, missingGlyphs } from '../fonts/fonts.js';
 import { pluralCategories, type LocaleEntry, type LocaleTable } from '../i18n/locales.js';
 import { listTemplates } from '../templates/engine.js';
 import { displayPath, parseJsonStrict } from '../util/files.js';
@@ -131,10 +131,8 @@ export function textFindings(text: string, entry: LocaleEntry, where: { locale: 
   if (text !== text.normalize('NFC')) add('not-nfc', 'error', 'text is not in Unicode NFC form; search and the deny-list compare NFC text');
   if (/\{\{[#/>^!{&]|\{\{\s*else\b/.test(text)) add('handlebars-syntax', 'error', 'Handlebars syntax in a translation: only {{placeholder}} is allowed');
   if (/\{\{\s*-/.test(text)) add('unescaped-interpolation', 'error', '{{- name}} asks i18next not to escape the value; use {{name}}');
-  const stack = entry.fonts.includes(LATIN_FALLBACK) ? entry.fonts : [...entry.fonts, LATIN_FALLBACK];
-  const covered = stack.map(fontCoverage);
-  const missing = [...new Set([...text].filter((c) => !/\s|[\u200B-\u200F\u202A-\u202E\u2066-\u2069\u00AD]/.test(c) && !covered.some((s) => s.has(c.codePointAt(0)!))))];
-  if (missing.length) add('glyph-missing', 'error', `no bundled font (${stack.join(', ')}) has ${missing.map((c) => `"${c}" ${hex(c)}`).join(', ')}`);
+  const missing = missingGlyphs(text, entry.fonts);
+  if (missing.length) add('glyph-missing', 'error', `no bundled font (${[...new Set([...entry.fonts, LATIN_FALLBACK])].join(', ')}) has ${missing.map((c) => `"${c}" ${hex(c)}`).join(', ')}`);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { Page } from 'puppeteer-core';
 import sharp from 'sharp';
+import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
 import { finishPdf, type PdfMetadata } from './pdf.js';
 import type { PageSession, RenderPool } from './pool.js';
@@ -109,13 +110,30 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
   await page.evaluate(async () => {
     await document.fonts.ready;
   });
-  const text = await page.evaluate(() => {
-    const parts = [document.body.innerText, document.title];
+  // The text as laid out (innerText) and as written in the DOM (textContent, which does not
+  // depend on layout or fonts). Checks that must never be blind (deny-list, glyph coverage) read
+  // both; a page whose DOM has letters but whose layout has none drew no text at all.
+  const { text, laidOutLetters, domLetters } = await page.evaluate(() => {
+    const dom = Array.from(document.body.querySelectorAll('*'))
+      .filter((el) => !['STYLE', 'SCRIPT'].includes(el.tagName))
+      .flatMap((el) => Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? ''))
+      .join(' ');
+    const laidOut = document.body.innerText;
+    const parts = [laidOut, dom, document.title];
     for (const el of Array.from(document.querySelectorAll('[alt], [aria-label], [title]'))) {
       parts.push(el.getAttribute('alt') ?? '', el.getAttribute('aria-label') ?? '', el.getAttribute('title') ?? '');
     }
-    return parts.filter(Boolean).join('\n');
+    const letters = (s: string) => (s.match(/\p{L}/gu) ?? []).length;
+    return { text: parts.filter(Boolean).join('\n'), laidOutLetters: letters(laidOut), domLetters: letters(dom) };
   });
+  if (domLetters > 0 && laidOutLetters === 0) {
+    throw new CampaignPressError(
+      'render-failed',
+      'Chromium laid out none of the page text (it needs at least one system font to draw any text, bundled fonts included)',
+      {},
+      'Install a basic font package (Debian/Ubuntu: apt-get install fonts-dejavu-core), or run `npm run setup`.',
+    );
+  }
   const fallbacks = await findFallbackFonts(session);
   return { text, fallbacks, overflow };
 }

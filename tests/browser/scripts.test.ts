@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,8 +62,28 @@ describe('scripts', () => {
     expect(r.exitCode).toBe(4);
     const e = r.errors.find((x) => x.code === 'render-glyph-fallback');
     expect(e?.message).toMatch(/ar\/social-card-square\.png/);
-    expect(e?.message).toContain('ქართული');
+    // Either layer may catch it: Chromium's report of a system font, or the bundled cmaps.
+    expect(e?.message).toContain('ქ');
     expect(listFiles(out)).toEqual([]);
+  });
+
+  it('fails closed when Chromium can draw no text at all (a machine without any font)', async () => {
+    const conf = path.join(root, 'fonts-none.conf');
+    writeFileSync(conf, `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><cachedir>${path.join(root, 'fc-cache')}</cachedir></fontconfig>`);
+    const dir = setup('nofonts', [], '  - template: social-card\n    formats: [square]');
+    const out = path.join(root, 'out-nofonts');
+    const saved = process.env.FONTCONFIG_FILE;
+    process.env.FONTCONFIG_FILE = conf;
+    try {
+      const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+      expect(r.exitCode).toBe(4);
+      expect(r.errors[0]?.message).toMatch(/en\/social-card-square\.png: Chromium laid out none of the page text/);
+      expect(r.errors[0]?.hint).toMatch(/fonts-dejavu-core/);
+      expect(listFiles(out)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.FONTCONFIG_FILE;
+      else process.env.FONTCONFIG_FILE = saved;
+    }
   });
 
   it('blocks and reports a request to the network, exit 4, nothing written', async () => {
