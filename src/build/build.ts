@@ -269,6 +269,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     plan.jobs = plan.jobs.filter((j) => inShard(j.relPath, opts.shard!));
     report.stats.planned = plan.jobs.length;
   }
+  for (const l of locales) {
+    if (l !== campaign.data.source_locale && !campaign.bodies.has(l) && campaign.body.trim()) {
+      diag.warn(new CampaignPressError('translation-missing', `the campaign description has no ${l} translation; the ${campaign.data.source_locale} text is used`, { file: `${path.relative(process.cwd(), campaign.dir) || '.'}/campaign.${l}.md` }, `Translate it in campaign.${l}.md (translation_of, source_sha256, status).`));
+    }
+  }
   const translator = new Translator(table, loadResources(opts.root, table, campaign, locales), diag);
   const docInputs: DocumentInputs = { campaign, table, translator, assets: assetUrls, photos };
   // Pass 1: render every page string once to find translation errors and compute content keys.

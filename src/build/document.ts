@@ -62,6 +62,9 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
       id: campaign.id,
       body: body ?? null,
       body_is_fallback: body === undefined,
+      // The language the description is actually in, so a fallback is marked and isolated.
+      body_lang: body === undefined ? campaign.data.source_locale : job.locale,
+      body_dir: body === undefined ? table.get(campaign.data.source_locale).dir : entry.dir,
       contact: { hotline: campaign.data.contact.hotline, url: campaign.data.contact.url, url_display: campaign.data.contact.url.replace(/^https:\/\//, '').replace(/\/$/, '') },
       brand: { primary: campaign.data.brand.primary, accent: campaign.data.brand.accent, logo: campaign.data.brand.logo && inp.assets.has(campaign.data.brand.logo) ? campaign.data.brand.logo : null },
     },

@@ -215,3 +215,60 @@ describe('consent gate on a whole build', () => {
     }
   });
 });
+
+describe('deny-list on the rendered asset', () => {
+  it('refuses an asset whose rendered text carries a deny-listed term from outside any testimony', async () => {
+    const p = makeProject();
+    try {
+      const dir = path.join(p.root, 'campaigns', 'd');
+      writeFiles(dir, {
+        // The term is in a campaign message, so only the scan of the rendered page can see it.
+        'campaign.md': campaignMd({ id: 'd', messages: { headline: 'Remember Karwan Ahmed.', subline: 'The sea is real.', cta: 'Call' } }),
+        'testimonies/t.md': testimonyMd({ id: 't', consent: defaultConsent({ id: 'CR-D', denylist: `"${hashTerm('KARWAN  ahmed')}"` }) }),
+      });
+      const out = path.join(p.root, 'out');
+      const r = await build({ root: p.root, campaignDir: dir, out, asOf: AS_OF });
+      expect(r.exitCode).toBe(3);
+      expect(r.refusals.some((f) => f.rule === 'denylist' && f.asset === 'en/social-card-square.png')).toBe(true);
+      expect(JSON.stringify(r)).not.toMatch(/karwan/i);
+      expect(listFiles(out)).toEqual([]);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it('scans file names: a testimony id that carries a deny-listed name refuses its card', async () => {
+    const p = makeProject();
+    try {
+      const dir = path.join(p.root, 'campaigns', 'f');
+      writeFiles(dir, {
+        'campaign.md': campaignMd({ id: 'f', outputs: '  - template: testimony-card\n    formats: [square]\n    for_each: testimony' }),
+        'testimonies/karwan-story.md': testimonyMd({ id: 'karwan-story', consent: defaultConsent({ id: 'CR-F', denylist: `"${hashTerm('Karwan')}"` }) }),
+      });
+      const r = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out'), asOf: AS_OF, skipRefused: true });
+      expect(r.exitCode).toBe(0);
+      expect(r.refusals).toEqual([expect.objectContaining({ testimony: 'karwan-story', rule: 'denylist', asset: 'en/testimony-card-square-karwan-story.png' })]);
+      expect(listFiles(path.join(p.root, 'out', 'f'))).toEqual(['manifest.json']);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it('marks a campaign description that falls back to the source language, and warns', async () => {
+    const p = makeProject();
+    try {
+      const dir = path.join(p.root, 'campaigns', 'b');
+      writeFiles(dir, { 'campaign.md': campaignMd({ id: 'b', locales: ['en', 'ckb'], outputs: '  - template: leaflet', body: 'English description only.' }) });
+      writeFiles(path.join(p.root, 'locales', 'ckb'), { 'b.json': JSON.stringify({ title: 'ت', headline: 'ڕاستییەکە بزانە', subline: 'دەریا', cta: 'پەیوەندی' }) });
+      const r = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out'), asOf: AS_OF, locales: ['ckb'] });
+      expect(r.exitCode).toBe(0);
+      expect(r.warnings.some((w) => w.code === 'translation-missing' && /campaign description has no ckb translation/.test(w.message))).toBe(true);
+      expect(pdfTextLogical(path.join(p.root, 'out', 'b', 'ckb', 'leaflet-a5.pdf'))).toContain('English description only.');
+      const strict = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out2'), asOf: AS_OF, locales: ['ckb'], strict: true });
+      expect(strict.exitCode).toBe(2);
+      expect(listFiles(path.join(p.root, 'out2'))).toEqual([]);
+    } finally {
+      p.cleanup();
+    }
+  });
+});
