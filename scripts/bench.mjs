@@ -14,6 +14,7 @@ import { renderAsset } from '../dist/render/page.js';
 import { RenderPool } from '../dist/render/pool.js';
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
+import { execFileSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argIdx = process.argv.indexOf('--cards');
@@ -44,12 +45,42 @@ async function timeIt(label, n, fn) {
   return s;
 }
 
+/** RSS in MB of this process and of the whole browser process tree. */
+function treeRss(pid) {
+  if (!pid) return 0;
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const kids = new Map();
+  for (const [p, pp] of rows) kids.set(pp, [...(kids.get(pp) ?? []), p]);
+  const rss = new Map(rows.map(([p, , r]) => [p, r]));
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    total += rss.get(p) ?? 0;
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return total / 1024;
+}
+function sample(pool) {
+  return { node_mb: Number((process.memoryUsage().rss / 1048576).toFixed(1)), chromium_mb: Number(treeRss(pool.browserPid()).toFixed(1)) };
+}
+const memory = {};
 const rssBefore = process.memoryUsage().rss;
 const pooled = await timeIt('pool (one browser, reused page)', N, async () => {
   // As the build drives it: one more job in flight than pages, so encoding overlaps rendering.
   const pool = new RenderPool(new Map());
   const limit = pLimit(pool.concurrency + 1);
-  await Promise.all(Array.from({ length: N }, (_, i) => limit(() => renderAsset(pool, `card-${i}`, doc.html, job.format, meta))));
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      limit(async () => {
+        await renderAsset(pool, `card-${i}`, doc.html, job.format, meta);
+        done++;
+        if (done === Math.min(10, N)) memory.early = sample(pool);
+        if (done === N) memory.late = sample(pool);
+      }),
+    ),
+  );
   await pool.close();
 });
 const baselineN = Math.max(3, Math.floor(N / 5));
@@ -68,5 +99,7 @@ const result = {
   baseline_cards_per_s: Number((1 / baselinePerCard).toFixed(2)),
   speedup_vs_browser_per_card: Number((baselinePerCard / pooledPerCard).toFixed(2)),
   rss_growth_mb: Number(((process.memoryUsage().rss - rssBefore) / 1048576).toFixed(1)),
+  memory_after_10_cards: memory.early,
+  memory_after_all_cards: memory.late,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

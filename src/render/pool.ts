@@ -183,6 +183,11 @@ export class RenderPool {
     }
   }
 
+  /** The browser's process id (for memory measurements). */
+  browserPid(): number | undefined {
+    return this.browser?.process()?.pid;
+  }
+
   async close(): Promise<void> {
     const b = this.browser;
     this.browser = undefined;
