@@ -166,7 +166,7 @@ export class RenderPool {
           });
           return await Promise.race([job(slot.page, slot.session), timeout]);
         } catch (e) {
-          const crashed = !(e instanceof CampaignPressError) && /Target closed|Session closed|detached|crash|Protocol error|Connection closed/i.test((e as Error).message);
+          const crashed = !(e instanceof CampaignPressError) && /Target closed|Session closed|detached|crash|Protocol error|Connection closed|Execution context was destroyed|has been closed|Page closed/i.test((e as Error).message);
           const timedOut = e instanceof CampaignPressError && e.code === 'render-timeout';
           if ((crashed || timedOut) && attempt === 0) {
             slot = await this.replace(slot);

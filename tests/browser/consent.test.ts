@@ -105,6 +105,14 @@ describe('consent gate on a whole build', () => {
     expect(JSON.stringify(r)).not.toContain('Karwan');
   });
 
+  it('--region narrows the gate to one distribution region', async () => {
+    // "excluded" is excluded in IQ-SU only: built for IQ-AR alone, it is allowed.
+    const r = await build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-AR', dryRun: true });
+    expect(r.refusals.filter((f) => f.testimony === 'excluded')).toEqual([]);
+    expect(r.refusals.some((f) => f.testimony === 'expired')).toBe(true);
+    await expect(build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-DA' })).rejects.toThrow(/not a distribution region/);
+  });
+
   it('with --skip-refused: exit 0, only consented cards, leaflets without refused stories, refusals in the manifest', async () => {
     const r = await build({ root, campaignDir, out, asOf: AS_OF, skipRefused: true });
     expect(r.errors).toEqual([]);

@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
 import { bundleCampaign, mergeShards } from '../../src/output/bundle.js';
-import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, pdfTextLogical, writeFiles } from '../helpers.js';
+import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, pdfTextLogical, REPO, writeFiles } from '../helpers.js';
 
 /**
  * A campaign written for this test, in Pashto, Tajik, Urdu, Sorani and Arabic, built with the
@@ -129,6 +129,27 @@ describe('scripts', () => {
     const b = await bundleCampaign(path.join(root, 'sh-merged'), 'sharded');
     expect(b.sha256).toBe(a.sha256);
     await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'))).rejects.toThrow(/in two shards/);
+  });
+
+  it('encodes JPEG and WebP formats with sharp at the exact size', async () => {
+    writeFiles(path.join(root, 'templates', 'social-card'), {
+      'template.json': JSON.stringify({
+        ...JSON.parse(readFileSync(path.join(root, 'templates', 'social-card', 'template.json'), 'utf8')),
+        formats: {
+          square: { width: 1080, height: 1080, unit: 'px', output: 'jpeg' },
+          link: { width: 1200, height: 630, unit: 'px', output: 'webp' },
+        },
+      }),
+    });
+    const dir = setup('encodings', [], '  - template: social-card');
+    const out = path.join(root, 'out-enc');
+    const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    expect(r.exitCode).toBe(0);
+    const jpg = await sharp(path.join(out, 'encodings', 'en', 'social-card-square.jpg')).metadata();
+    expect([jpg.format, jpg.width, jpg.height, jpg.exif]).toEqual(['jpeg', 1080, 1080, undefined]);
+    const webp = await sharp(path.join(out, 'encodings', 'en', 'social-card-link.webp')).metadata();
+    expect([webp.format, webp.width, webp.height]).toEqual(['webp', 1200, 630]);
+    writeFiles(path.join(root, 'templates', 'social-card'), { 'template.json': readFileSync(path.join(REPO, 'templates', 'social-card', 'template.json')) });
   });
 
   it('a clean build makes no request outside the in-memory allowlist', async () => {
