@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { build, loadProject, parseShard, today, type BuildReport, type ProgressEvent } from '../build/build.js';
+import { build, loadProject, parseShard, today, type BuildOptions, type BuildReport, type ProgressEvent } from '../build/build.js';
 import { recall, reportConsent, ruleText } from '../consent/report.js';
 import { bundleCampaign, mergeShards } from '../output/bundle.js';
 import { startPreview } from '../preview/server.js';
@@ -127,23 +127,29 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
       .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
       .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
       .option('--json', 'print one JSON report on stdout; progress goes to stderr');
-  const runBuild = (dir: string, o: Record<string, unknown>) =>
-    build({
-      root: rootOf(),
-      campaignDir: dir,
-      out: o.out as string,
-      locales: o.locale as string[] | undefined,
-      only: o.only as string[] | undefined,
-      region: o.region as string | undefined,
-      asOf: o.asOf as string | undefined,
-      skipRefused: !!o.skipRefused,
-      strict: !!o.strict,
-      cache: o.cache !== false,
-      concurrency: o.concurrency as number | undefined,
-      chromium: o.chromium as string | undefined,
-      shard: o.shard ? parseShard(o.shard as string) : undefined,
-      onProgress: progressPrinter(io, !!o.json),
-    });
+  /** Parsed flags -> build options (build, bundle and preview share them). */
+  const toBuildOptions = (dir: string, o: Record<string, unknown>): BuildOptions => ({
+    root: rootOf(),
+    campaignDir: dir,
+    out: o.out as string,
+    locales: o.locale as string[] | undefined,
+    only: o.only as string[] | undefined,
+    region: o.region as string | undefined,
+    asOf: o.asOf as string | undefined,
+    skipRefused: !!o.skipRefused,
+    strict: !!o.strict,
+    cache: o.cache !== false,
+    concurrency: o.concurrency as number | undefined,
+    chromium: o.chromium as string | undefined,
+    shard: o.shard ? parseShard(o.shard as string) : undefined,
+  });
+  const runBuild = (dir: string, o: Record<string, unknown>) => build({ ...toBuildOptions(dir, o), onProgress: progressPrinter(io, !!o.json) });
+  /** The locale table and the campaigns, for the translator commands. */
+  const openLocales = () => {
+    const root = rootOf();
+    const table = loadLocaleTable(path.join(root, 'locales'));
+    return { root, table, ...loadLocaleProject(root, table) };
+  };
 
   withBuildOptions(program.command('build').description('render every planned asset of a campaign into the output folder'))
     .addHelpText(
@@ -314,12 +320,10 @@ Examples:
     .option('--json', 'print the findings as JSON on stdout')
     .addHelpText('after', '\nExamples:\n  $ campaign-press locales check\n  $ campaign-press locales check -l ckb -l ar --json\n\nExit 2 when any finding is an error; warnings alone exit 0.')
     .action((o: Record<string, unknown>) => {
-      const root = rootOf();
-      const table = loadLocaleTable(path.join(root, 'locales'));
+      const { table, project, findings: loadFindings } = openLocales();
       for (const l of (o.locale as string[] | undefined) ?? []) {
         if (!table.has(l)) throw new CampaignPressError('locale-unknown', `--locale ${l}: unknown locale`, { field: '--locale' });
       }
-      const { project, findings: loadFindings } = loadLocaleProject(root, table);
       const findings = [...loadFindings, ...checkLocales(project, { locales: o.locale as string[] | undefined })];
       const errors = findings.filter((f) => f.severity === 'error').length;
       if (o.json) io.out(`${JSON.stringify({ findings, errors, warnings: findings.length - errors }, null, 2)}\n`);
@@ -335,9 +339,7 @@ Examples:
     .option('-o, --out <file>', 'write here instead of stdout')
     .addHelpText('after', '\nExamples:\n  $ campaign-press locales export -l ckb --format xliff2 -o ckb.xlf\n  $ campaign-press locales export -l ar > ar.xlf')
     .action(async (o: Record<string, unknown>) => {
-      const root = rootOf();
-      const table = loadLocaleTable(path.join(root, 'locales'));
-      const { project } = loadLocaleProject(root, table);
+      const { root, table, project } = openLocales();
       const r = await exportXliff(root, table, project.campaigns, o.locale as string, o.format as 'xliff12' | 'xliff2');
       if (o.out) await writeFileAtomic(path.resolve(o.out as string), r.xml);
       else io.out(r.xml);
@@ -395,10 +397,7 @@ Examples:
     .option('--json', 'print JSON on stdout (for CI)')
     .addHelpText('after', '\nExamples:\n  $ campaign-press locales status\n  $ campaign-press locales status --json | jq \'.rows[] | select(.missing > 0)\'')
     .action((o: Record<string, unknown>) => {
-      const root = rootOf();
-      const table = loadLocaleTable(path.join(root, 'locales'));
-      const { project } = loadLocaleProject(root, table);
-      const rows = localeStatus(project);
+      const rows = localeStatus(openLocales().project);
       if (o.json) io.out(`${JSON.stringify({ rows }, null, 2)}\n`);
       else {
         const head = ['locale', 'language', 'status', 'namespace', 'translated', 'missing', 'stale', 'draft', 'coverage'];
@@ -416,9 +415,7 @@ Examples:
     .description('write the pseudo-locales en-XA (expanded) and ar-XB (right-to-left) to locales/ for inspection')
     .addHelpText('after', '\nThe build computes them itself, so this is only needed to read or export them:\n  $ campaign-press locales pseudo\n  $ campaign-press build campaigns/safe-journeys --locale en-XA --locale ar-XB')
     .action(async () => {
-      const root = rootOf();
-      const table = loadLocaleTable(path.join(root, 'locales'));
-      const { project } = loadLocaleProject(root, table);
+      const { root, table, project } = openLocales();
       const common = flatten(JSON.parse(await fsp.readFile(path.join(root, 'locales', 'en', 'common.json'), 'utf8')));
       for (const code of PSEUDO_LOCALES) {
         if (!table.has(code)) throw new CampaignPressError('locale-unknown', `${code} is not in locales/locales.json`, { file: 'locales/locales.json' }, 'Add the en-XA and ar-XB entries (status "pseudo") to locales.json.');
@@ -443,13 +440,9 @@ Examples:
     .action(async (dir: string, o: Record<string, unknown>) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CampaignPressError('usage', `--port ${String(o.port)} is not a port number`, { field: '--port' });
+      const { skipRefused: _s, ...buildOptions } = toBuildOptions(dir, o);
       const p = await startPreview({
-        root: rootOf(),
-        campaignDir: dir,
-        out: o.out as string,
-        locales: o.locale as string[] | undefined,
-        only: o.only as string[] | undefined,
-        asOf: o.asOf as string | undefined,
+        ...buildOptions,
         port,
         onEvent: (e) => io.err(`${pc.dim(new Date().toISOString().slice(11, 19))} ${e}\n`),
       });
