@@ -278,9 +278,12 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const docInputs: DocumentInputs = { campaign, table, translator, assets: assetUrls, photos };
   // Pass 1: render every page string once to find translation errors and compute content keys.
   const keyed: { job: RenderJob; key: string }[] = [];
+  const deniedKey = [...denied].sort().join(',');
   for (const job of plan.jobs) {
     const doc = renderDocument(job, docInputs);
-    const key = sha256([rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, doc.html].join('\u0000'));
+    // The deny-list is part of the key: a cached asset skips the scan of the rendered page, so a
+    // term added to any deny-list must make every asset render (and be scanned) again.
+    const key = sha256([rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, deniedKey, doc.html].join('\u0000'));
     keyed.push({ job, key });
   }
   if (opts.strict) diag.warnings.splice(0).forEach((w) => diag.error(w));

@@ -245,6 +245,27 @@ describe('deny-list on the rendered asset', () => {
     }
   });
 
+  it('a term added to a deny-list after a build is caught in cached assets too', async () => {
+    const p = makeProject();
+    try {
+      const dir = path.join(p.root, 'campaigns', 'k');
+      const consentWith = (denylist: string) => testimonyMd({ id: 't', consent: defaultConsent({ id: 'CR-K', denylist }) });
+      writeFiles(dir, {
+        'campaign.md': campaignMd({ id: 'k', messages: { headline: 'Remember Karwan Ahmed.', subline: 'The sea is real.', cta: 'Call' } }),
+        'testimonies/t.md': consentWith(''),
+      });
+      const out = path.join(p.root, 'out');
+      expect((await build({ root: p.root, campaignDir: dir, out, asOf: AS_OF })).exitCode).toBe(0);
+      writeFiles(dir, { 'testimonies/t.md': consentWith(`"${hashTerm('Karwan Ahmed')}"`) });
+      const r = await build({ root: p.root, campaignDir: dir, out, asOf: AS_OF });
+      expect(r.stats.cached).toBe(0);
+      expect(r.exitCode).toBe(3);
+      expect(r.refusals.some((f) => f.rule === 'denylist' && f.asset === 'en/social-card-square.png')).toBe(true);
+    } finally {
+      p.cleanup();
+    }
+  });
+
   it('scans file names: a testimony id that carries a deny-listed name refuses its card', async () => {
     const p = makeProject();
     try {
