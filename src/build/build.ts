@@ -243,7 +243,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   for (const t of campaign.testimonies) {
     if (!t.photoPath || !t.data.photo) continue;
     try {
-      const r = await addImage(t.photoPath, t.data.photo, 'photo', { file: t.file, field: 'photo' });
+      const r = await addImage(t.photoPath, t.data.photo, 'photo', { file: t.file, line: t.photoLine, field: 'photo' });
       photos.set(t.id, r.url);
       photoHashes.set(t.id, r.sourceSha256);
     } catch (e) {

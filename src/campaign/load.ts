@@ -35,6 +35,8 @@ export interface Testimony {
   translations: Map<string, TestimonyTranslationFrontmatter & { body: string } & TranslationInfo>;
   /** Line of the consent block, for messages. */
   consentLine?: number;
+  /** Line of the photo field, for messages. */
+  photoLine?: number;
 }
 
 export interface Campaign {
@@ -219,6 +221,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
         body: tf.body,
         translations: new Map(),
         consentLine: value.consent ? lineOfPath(tf, ['consent'], true) : undefined,
+        photoLine: value.photo ? lineOfPath(tf, ['photo']) : undefined,
       };
       if (value.photo) {
         const photo = value.photo;

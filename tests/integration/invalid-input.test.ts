@@ -82,6 +82,16 @@ describe('broken input', () => {
     expect(r2.stderr).toMatch(/through a link\) outside the campaign folder/);
   });
 
+  it('a malformed or disguised photo names the testimony file, line and field', () => {
+    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), { 'p.jpg': '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
+    const r = buildWith({
+      'campaign.md': campaignMd({ id: 'c' }),
+      'testimonies/t1.md': testimonyMd({ id: 't1', extra: 'photo: assets/p.jpg\n' }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/campaigns\/c\/testimonies\/t1\.md:7 photo: image format "svg" is not accepted; use JPEG, PNG or WebP/);
+  });
+
   it('hostile Markdown: an image or a javascript: link in the body', () => {
     const r = buildWith({ 'campaign.md': campaignMd({ id: 'c', body: 'See ![face](assets/x.jpg) and [here](javascript:alert(1))' }) });
     expect(r.code).toBe(2);
