@@ -83,7 +83,7 @@ describe('broken input', () => {
   });
 
   it('a malformed or disguised photo names the testimony file, line and field', () => {
-    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), { 'p.jpg': '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
+    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), { 'p.jpg': '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>' });
     const r = buildWith({
       'campaign.md': campaignMd({ id: 'c' }),
       'testimonies/t1.md': testimonyMd({ id: 't1', extra: 'photo: assets/p.jpg\n' }),
