@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { sha256 } from '../src/util/files.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -203,4 +204,15 @@ export function missingLetters(pdf: string, expected: string): string[] {
     else have.set(c, n - 1);
   }
   return missing;
+}
+
+/** A JPEG whose EXIF (description, artist, GPS) and XMP all carry `canary`, for metadata-leak tests. */
+export async function canaryJpeg(canary: string, width = 600, height = 400): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width, height, channels: 3, background: '#556677' } })
+    .jpeg()
+    .withExif({ IFD0: { ImageDescription: canary, Artist: canary }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '36/1 11/1 0/1' } })
+    .withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${canary}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`)
+    .toBuffer();
+  if (!jpeg.includes(canary)) throw new Error('the canary did not reach the test photo');
+  return jpeg;
 }

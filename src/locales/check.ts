@@ -39,6 +39,17 @@ export interface LocaleProject {
   templateKeys: { key: string; file: string }[];
 }
 
+/** Sub-folders of a folder, sorted; none when it does not exist. */
+function subfolders(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => statSync(path.join(dir, n)).isDirectory())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 function codeRewritten(code: string): string | undefined {
   const i18n = i18next.createInstance();
   void i18n.init({ initAsync: false, resources: {}, lng: 'en' });
@@ -70,13 +81,7 @@ export function loadLocaleProject(root: string, table: LocaleTable): { project: 
   const findings: Finding[] = [];
   const campaigns: Campaign[] = [];
   const cdir = path.join(root, 'campaigns');
-  let names: string[] = [];
-  try {
-    names = readdirSync(cdir).filter((n) => statSync(path.join(cdir, n)).isDirectory()).sort();
-  } catch {
-    names = [];
-  }
-  for (const n of names) {
+  for (const n of subfolders(cdir)) {
     try {
       campaigns.push(loadCampaign(path.join(cdir, n), table, path.join(root, 'locales')));
     } catch (e) {
@@ -245,13 +250,7 @@ export function checkLocales(project: LocaleProject, opts: CheckOptions = {}): F
   const wanted = (c: string) => !only || only.has(c);
 
   // Folders: codes i18next would rewrite, codes the table does not know.
-  let folders: string[] = [];
-  try {
-    folders = readdirSync(localesDir).filter((n) => statSync(path.join(localesDir, n)).isDirectory()).sort();
-  } catch {
-    folders = [];
-  }
-  for (const f of folders) {
+  for (const f of subfolders(localesDir)) {
     if (!wanted(f)) continue;
     const rewritten = codeRewritten(f);
     if (rewritten) findings.push({ locale: f, file: `locales/${f}/`, key: '', rule: 'locale-code-rewritten', severity: 'error', message: `i18next reads the code "${f}" as "${rewritten}" and would find no files; name the folder with a bare code listed in locales.json` });

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, loadProject } from '../../src/build/build.js';
 import { recall, reportConsent } from '../../src/consent/report.js';
 import { hashTerm } from '../../src/consent/denylist.js';
-import { campaignMd, defaultConsent, listFiles, makeProject, pdfInfo, pdfTextLogical, sha256, testimonyMd, writeFiles } from '../helpers.js';
+import { campaignMd, canaryJpeg, defaultConsent, listFiles, makeProject, pdfInfo, pdfTextLogical, sha256, testimonyMd, writeFiles } from '../helpers.js';
 
 /**
  * A campaign we did not design around, with planted consent faults. Each fault is refused with
@@ -30,11 +29,7 @@ beforeAll(async () => {
   ({ root, cleanup } = makeProject());
   campaignDir = path.join(root, 'campaigns', 'c');
   out = path.join(root, 'out');
-  const photo = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#556677' } })
-    .jpeg()
-    .withExif({ IFD0: { ImageDescription: CANARY, Artist: CANARY }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '36/1 11/1 0/1' } })
-    .withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${CANARY}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`)
-    .toBuffer();
+  const photo = await canaryJpeg(CANARY);
   expect(photo.includes(CANARY)).toBe(true);
   // A PDF that shows the photo without any CSS filter: Chromium then embeds the JPEG bytes as
   // they are, so metadata surviving our re-encoding would reach the PDF.

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CampaignPressError } from '../../src/errors.js';
 import { processImage } from '../../src/images/process.js';
+import { canaryJpeg } from '../helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cp-img-'));
 const where = { file: 'testimonies/t.md', field: 'photo' };
@@ -20,11 +21,7 @@ async function expectImageError(file: string, re: RegExp) {
 describe('image processing', () => {
   it('strips EXIF, XMP and comments (metadata canary)', async () => {
     const canary = 'CANARY-GPS-51.5074';
-    const input = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } })
-      .jpeg()
-      .withExif({ IFD0: { ImageDescription: canary, Artist: canary }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1' } })
-      .withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${canary}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`)
-      .toBuffer();
+    const input = await canaryJpeg(canary, 64, 48);
     expect(input.includes(canary)).toBe(true);
     const file = path.join(dir, 'canary.jpg');
     writeFileSync(file, input);
