@@ -44,47 +44,45 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
     const over: string[] = [];
     // A line-height tighter than the font's ascent+descent makes the last line's content area hang
     // below its line box; Chromium counts that as scrollable overflow although no glyph is cut.
-    const overhang = (el: HTMLElement) => {
-      let most = 0;
+    // Each line fragment of text under `el`, with how far its glyph content area reaches past its
+    // line box on each side: a line-height tighter than the font's ascent+descent makes the
+    // content area hang out, which Chromium counts as scrollable overflow although no glyph is cut.
+    const fragments = (el: HTMLElement) => {
+      const out: { rect: DOMRect; pad: number; owner: Element }[] = [];
       const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        if (!n.textContent?.trim() || !n.parentElement) continue;
-        const lh = parseFloat(getComputedStyle(n.parentElement).lineHeight);
-        if (!Number.isFinite(lh)) continue;
+        if (!n.textContent?.trim()) continue;
+        const owner = n.parentElement ?? el;
+        const lh = parseFloat(getComputedStyle(owner).lineHeight);
         const range = document.createRange();
         range.selectNodeContents(n);
-        for (const r of Array.from(range.getClientRects())) most = Math.max(most, (r.height - lh) / 2);
+        for (const rect of Array.from(range.getClientRects())) out.push({ rect, pad: Number.isFinite(lh) ? Math.max(0, (rect.height - lh) / 2) : 0, owner });
       }
-      return most;
+      return out;
     };
+    const overhang = (lines: ReturnType<typeof fragments>) => lines.reduce((most, l) => Math.max(most, l.pad), 0);
     // Geometric check: scrollHeight cannot see content pushed out above or before its box
     // (centred or end-aligned flex content), so compare every descendant's box with the container's.
-    const escapee = (el: HTMLElement, tolerance = 1): Element | undefined => {
+    const escapee = (el: HTMLElement, lines = fragments(el), tolerance = 1): Element | undefined => {
       const box = el.getBoundingClientRect();
       const outside = (b: DOMRect) =>
         (b.width > 0 || b.height > 0) && (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1);
       for (const d of Array.from(el.querySelectorAll('*'))) {
         if (outside(d.getBoundingClientRect())) return d;
       }
-      // Text itself, line by line (text overflowing upward has no element box of its own).
-      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        if (!n.textContent?.trim()) continue;
-        const range = document.createRange();
-        range.selectNodeContents(n);
-        const lh = parseFloat(getComputedStyle(n.parentElement ?? el).lineHeight);
-        for (const r of Array.from(range.getClientRects())) {
-          // Compare the line box, not the taller glyph content area.
-          const pad = Number.isFinite(lh) ? Math.max(0, (r.height - lh) / 2) : 0;
-          const line = new DOMRect(r.x, r.y + pad, r.width, r.height - 2 * pad);
-          if (outside(line)) return n.parentElement ?? el;
-        }
+      // Text itself, line by line (text overflowing upward has no element box of its own),
+      // judged on the line box, not the taller glyph content area.
+      for (const { rect, pad, owner } of lines) {
+        if (outside(new DOMRect(rect.x, rect.y + pad, rect.width, rect.height - 2 * pad))) return owner;
       }
       return undefined;
     };
     // Overflow is judged on line boxes and element boxes (escapee); scrollHeight also counts the
     // glyph content area hanging below the last line, which is allowed (nothing is clipped).
-    const fits = (el: HTMLElement) => el.scrollHeight <= el.clientHeight + 1 + overhang(el) && el.scrollWidth <= el.clientWidth + 1 && !escapee(el);
+    const fits = (el: HTMLElement) => {
+      const lines = fragments(el);
+      return el.scrollHeight <= el.clientHeight + 1 + overhang(lines) && el.scrollWidth <= el.clientWidth + 1 && !escapee(el, lines);
+    };
     for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-fit]'))) {
       const start = parseFloat(getComputedStyle(el).fontSize);
       const min = start * Number(el.dataset.fitMin ?? '0.45');
