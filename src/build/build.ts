@@ -8,7 +8,7 @@ import { findDenied } from '../consent/denylist.js';
 import { RULES } from '../consent/gate.js';
 import { CampaignPressError, Diagnostics, ValidationErrors, type Problem, toProblem, ExitCode } from '../errors.js';
 import { processImage } from '../images/process.js';
-import { missingGlyphs } from '../fonts/fonts.js';
+import { codePoint, missingGlyphs } from '../fonts/fonts.js';
 import { loadLocaleTable, type LocaleTable } from '../i18n/locales.js';
 import { Translator } from '../i18n/translator.js';
 import { createManifest, readManifest, renderManifest, type ManifestAsset } from '../output/manifest.js';
@@ -294,8 +294,10 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
   const campaignOut = path.join(outRoot, campaign.id);
   if (!isInside(outRoot, campaignOut)) throw new CampaignPressError('output-unsafe', `output folder for ${campaign.id} escapes ${outRoot}`);
-  const previous = opts.cache === false ? undefined : await readManifest(campaignOut);
-  const prevByPath = new Map((previous?.assets ?? []).map((a) => [a.path, a]));
+  // The last manifest says which files exist (for stale removal); with the cache on, it also
+  // says which of them can be reused.
+  const previous = await readManifest(campaignOut);
+  const prevByPath = new Map(opts.cache === false ? [] : (previous?.assets ?? []).map((a) => [a.path, a]));
   const reusable = async (rel: string, key: string): Promise<ManifestAsset | undefined> => {
     const prev = prevByPath.get(rel);
     if (!prev || prev.key !== key) return undefined;
@@ -359,7 +361,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
           // bundled font and report nothing): the page text against the bundled fonts' cmaps.
           const uncovered = missingGlyphs(outcome.text, table.get(job.locale).fonts);
           if (uncovered.length && !outcome.fallbacks.length) {
-            const hex = uncovered.map((c) => `"${c}" U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
+            const hex = uncovered.map((c) => `"${c}" ${codePoint(c)}`).join(', ');
             diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: no bundled font draws ${hex}`, where));
           }
           for (const u of outcome.blocked) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
@@ -444,16 +446,6 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       if (isInside(campaignOut, p)) await fs.rm(p, { force: true });
       report.stats.removed++;
     } else kept.push(a);
-  }
-  if (previous === undefined && opts.cache === false) {
-    // --no-cache still knows which files the last manifest listed.
-    const last = await readManifest(campaignOut);
-    for (const a of last?.assets ?? []) {
-      if (!built.has(a.path) && inScope(a)) {
-        await fs.rm(path.join(campaignOut, a.path), { force: true });
-        report.stats.removed++;
-      } else if (!built.has(a.path)) kept.push(a);
-    }
   }
   const manifest = createManifest(campaign.id, asOf, regions, [...report.assets, ...kept], report.refusals, opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined);
   await writeFileAtomic(path.join(campaignOut, 'manifest.json'), renderManifest(manifest));

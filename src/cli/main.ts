@@ -7,13 +7,13 @@ import { bundleCampaign, mergeShards } from '../output/bundle.js';
 import { startPreview } from '../preview/server.js';
 import { initProject, runDoctor } from './doctor.js';
 import { loadLocaleTable } from '../i18n/locales.js';
-import { checkLocales, loadLocaleProject, type Finding } from '../locales/check.js';
+import { checkLocales, LABEL_SOURCE, loadLocaleProject, type Finding } from '../locales/check.js';
 import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
 import { localeStatus } from '../locales/status.js';
 import { PSEUDO_LOCALES, pseudoNamespace } from '../locales/pseudo.js';
 import { flatten } from '../locales/keys.js';
 import { promises as fsp } from 'node:fs';
-import { writeFileAtomic } from '../util/files.js';
+import { parseJsonStrict, writeFileAtomic } from '../util/files.js';
 import { hashTerm } from '../consent/denylist.js';
 import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -220,16 +220,7 @@ Examples:
     .option('--json', 'print one JSON report on stdout')
     .addHelpText('after', '\nExample:\n  $ campaign-press check campaigns/safe-journeys --as-of 2026-06-01')
     .action(async (dir: string, o: Record<string, unknown>) => {
-      const report = await build({
-        root: rootOf(),
-        campaignDir: dir,
-        out: 'out',
-        locales: o.locale as string[] | undefined,
-        region: o.region as string | undefined,
-        asOf: o.asOf as string | undefined,
-        strict: !!o.strict,
-        dryRun: true,
-      });
+      const report = await build({ ...toBuildOptions(dir, { out: 'out', ...o }), dryRun: true });
       if (o.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
       printBuildReport(io, report, 'check');
       setExit(report.exitCode);
@@ -416,7 +407,8 @@ Examples:
     .addHelpText('after', '\nThe build computes them itself, so this is only needed to read or export them:\n  $ campaign-press locales pseudo\n  $ campaign-press build campaigns/safe-journeys --locale en-XA --locale ar-XB')
     .action(async () => {
       const { root, table, project } = openLocales();
-      const common = flatten(JSON.parse(await fsp.readFile(path.join(root, 'locales', 'en', 'common.json'), 'utf8')));
+      const sourceFile = `locales/${LABEL_SOURCE}/common.json`;
+      const common = flatten(parseJsonStrict(await fsp.readFile(path.join(root, sourceFile), 'utf8'), sourceFile).data);
       for (const code of PSEUDO_LOCALES) {
         if (!table.has(code)) throw new CampaignPressError('locale-unknown', `${code} is not in locales/locales.json`, { file: 'locales/locales.json' }, 'Add the en-XA and ar-XB entries (status "pseudo") to locales.json.');
         const files: [string, unknown][] = [['common', pseudoNamespace(table, code, common)]];

@@ -140,3 +140,8 @@ export function missingGlyphs(text: string, families: readonly string[]): string
   }
   return [...missing];
 }
+
+/** `U+0695` for a character, as error messages name them. */
+export function codePoint(c: string): string {
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}

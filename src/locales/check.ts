@@ -5,7 +5,7 @@ import i18next from 'i18next';
 import { loadCampaign, type Campaign } from '../campaign/load.js';
 import { CODE_KEYS } from '../build/document.js';
 import { CampaignPressError, ValidationErrors } from '../errors.js';
-import { LATIN_FALLBACK, missingGlyphs } from '../fonts/fonts.js';
+import { codePoint, LATIN_FALLBACK, missingGlyphs } from '../fonts/fonts.js';
 import { pluralCategories, type LocaleEntry, type LocaleTable } from '../i18n/locales.js';
 import { listTemplates } from '../templates/engine.js';
 import { displayPath, parseJsonStrict } from '../util/files.js';
@@ -107,9 +107,8 @@ export function loadLocaleProject(root: string, table: LocaleTable): { project: 
 export function textFindings(text: string, entry: LocaleEntry, where: { locale: string; file: string; key: string; line?: number }): Finding[] {
   const out: Finding[] = [];
   const add = (rule: string, severity: Severity, message: string) => out.push({ ...where, rule, severity, message });
-  const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   const overrides = text.match(/[\u202A-\u202E]/g);
-  if (overrides) add('bidi-override', 'error', `bidi control ${[...new Set(overrides)].map(hex).join(', ')} can reorder or hide text (a phone number may print backwards)`);
+  if (overrides) add('bidi-override', 'error', `bidi control ${[...new Set(overrides)].map(codePoint).join(', ')} can reorder or hide text (a phone number may print backwards)`);
   let depth = 0;
   let unbalanced = false;
   for (const c of text) {
@@ -121,11 +120,11 @@ export function textFindings(text: string, entry: LocaleEntry, where: { locale: 
   }
   if (unbalanced || depth !== 0) add('bidi-isolate-unbalanced', 'error', 'bidi isolates (U+2066..U+2069) are not balanced');
   const pres = text.match(/[\uFB50-\uFDFF\uFE70-\uFEFF]/g)?.filter((c) => c !== '\uFEFF');
-  if (pres?.length) add('presentation-forms', 'error', `Arabic presentation forms (${[...new Set(pres)].slice(0, 5).map(hex).join(', ')}): text pasted from a PDF; it will not shape or search. Retype it or convert with NFKC`);
+  if (pres?.length) add('presentation-forms', 'error', `Arabic presentation forms (${[...new Set(pres)].slice(0, 5).map(codePoint).join(', ')}): text pasted from a PDF; it will not shape or search. Retype it or convert with NFKC`);
   const invisible = [...text].filter((c) => /[\u200B\u200D\u2060\uFEFF\u00AD\u180E\u200E\u200F]/.test(c) || (c === '\u200C' && entry.script !== 'Arab'));
-  if (invisible.length) add('invisible-char', 'error', `invisible character ${[...new Set(invisible)].map(hex).join(', ')}${entry.script === 'Arab' ? '' : ' (ZWNJ is only orthographic in Arabic-script languages)'}`);
+  if (invisible.length) add('invisible-char', 'error', `invisible character ${[...new Set(invisible)].map(codePoint).join(', ')}${entry.script === 'Arab' ? '' : ' (ZWNJ is only orthographic in Arabic-script languages)'}`);
   if (ARABIC_VARIANT_LOCALES.has(entry.code) && /[يك]/.test(text)) {
-    const found = [...new Set(text.match(/[يك]/g))].map((c) => `${c} (${hex(c)})`).join(', ');
+    const found = [...new Set(text.match(/[يك]/g))].map((c) => `${c} (${codePoint(c)})`).join(', ');
     add('letter-variant', 'error', `Arabic ${found}: ${entry.english} uses ی (U+06CC) and ک (U+06A9); this text was typed on an Arabic keyboard`);
   }
   const systems = new Set<string>();
@@ -137,7 +136,7 @@ export function textFindings(text: string, entry: LocaleEntry, where: { locale: 
   if (/\{\{[#/>^!{&]|\{\{\s*else\b/.test(text)) add('handlebars-syntax', 'error', 'Handlebars syntax in a translation: only {{placeholder}} is allowed');
   if (/\{\{\s*-/.test(text)) add('unescaped-interpolation', 'error', '{{- name}} asks i18next not to escape the value; use {{name}}');
   const missing = missingGlyphs(text, entry.fonts);
-  if (missing.length) add('glyph-missing', 'error', `no bundled font (${[...new Set([...entry.fonts, LATIN_FALLBACK])].join(', ')}) has ${missing.map((c) => `"${c}" ${hex(c)}`).join(', ')}`);
+  if (missing.length) add('glyph-missing', 'error', `no bundled font (${[...new Set([...entry.fonts, LATIN_FALLBACK])].join(', ')}) has ${missing.map((c) => `"${c}" ${codePoint(c)}`).join(', ')}`);
   return out;
 }
 
