@@ -5,9 +5,9 @@
 // Usage: npm run bench [-- --cards N]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadProject } from '../dist/build/build.js';
-import { renderDocument } from '../dist/build/document.js';
-import { planRenders } from '../dist/build/plan.js';
+import { loadProject } from '../dist/pipeline/run.js';
+import { renderDocument } from '../dist/pipeline/document.js';
+import { planRenders } from '../dist/pipeline/plan.js';
 import { Diagnostics } from '../dist/errors.js';
 import { Translator } from '../dist/i18n/translator.js';
 import { renderAsset } from '../dist/render/page.js';
@@ -24,13 +24,23 @@ const project = loadProject(root, path.join(root, 'campaigns', 'safe-journeys'))
 const diag = new Diagnostics();
 const resources = {};
 for (const l of ['ckb', 'en']) {
-  resources[l] = { common: JSON.parse(readFileSync(path.join(root, 'locales', l, 'common.json'), 'utf8')), campaign: project.campaign.messages.get(l) ?? {} };
+  resources[l] = {
+    common: JSON.parse(readFileSync(path.join(root, 'locales', l, 'common.json'), 'utf8')),
+    campaign: project.campaign.messages.get(l) ?? {},
+  };
 }
 const translator = new Translator(project.table, resources, diag);
 const plan = planRenders(
   project.campaign,
   project.templates,
-  { asOf: '2026-11-28', locales: ['ckb'], only: [{ template: 'social-card', format: 'square' }], regions: project.campaign.data.distribution.regions, skipRefused: true, photoHashes: new Map() },
+  {
+    asOf: '2026-11-28',
+    locales: ['ckb'],
+    only: [{ template: 'social-card', format: 'square' }],
+    regions: project.campaign.data.distribution.regions,
+    skipRefused: true,
+    photoHashes: new Map(),
+  },
   diag,
 );
 const job = plan.jobs[0];
@@ -48,7 +58,10 @@ async function timeIt(label, n, fn) {
 /** RSS in MB of this process and of the whole browser process tree. */
 function treeRss(pid) {
   if (!pid) return 0;
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const kids = new Map();
   for (const [p, pp] of rows) kids.set(pp, [...(kids.get(pp) ?? []), p]);
   const rss = new Map(rows.map(([p, , r]) => [p, r]));

@@ -35,12 +35,14 @@ const lockHash = createHash('sha256').update(readFileSync(lock)).digest('hex');
 const installed = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
 if (installed !== lockHash) {
   say('installing npm packages (npm ci)...');
-  if (!run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' } })) fail('npm ci failed; see the messages above.');
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' } }))
+    fail('npm ci failed; see the messages above.');
   writeFileSync(stamp, `${lockHash}\n`);
 }
 
 // 3. compile (incremental, so a no-op is fast)
-if (!run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'])) fail('TypeScript compilation failed.');
+if (!run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']))
+  fail('TypeScript compilation failed.');
 
 // 4. a browser
 const { resolveBrowser } = await import(new URL('../dist/render/chromium.js', import.meta.url).href);
@@ -70,13 +72,22 @@ if (!browser) {
   browser = await findBrowser();
 }
 if (!browser) {
-  say('no system Chromium; trying puppeteer\'s managed chrome-headless-shell (needs internet)...');
+  say("no system Chromium; trying puppeteer's managed chrome-headless-shell (needs internet)...");
   const cli = path.join(root, 'node_modules', '@puppeteer', 'browsers', 'lib', 'cjs', 'main-cli.js');
-  if (existsSync(cli)) run(process.execPath, [cli, 'install', 'chrome-headless-shell@stable', '--path', process.env.PUPPETEER_CACHE_DIR ?? path.join(process.env.HOME ?? root, '.cache', 'puppeteer')]);
+  if (existsSync(cli))
+    run(process.execPath, [
+      cli,
+      'install',
+      'chrome-headless-shell@stable',
+      '--path',
+      process.env.PUPPETEER_CACHE_DIR ?? path.join(process.env.HOME ?? root, '.cache', 'puppeteer'),
+    ]);
   browser = await findBrowser();
 }
 if (!browser) {
-  fail('no Chrome or Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install chromium`), or set CAMPAIGN_PRESS_CHROMIUM to its path.');
+  fail(
+    'no Chrome or Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install chromium`), or set CAMPAIGN_PRESS_CHROMIUM to its path.',
+  );
 }
 say(`browser: ${browser.executablePath} (${browser.source})`);
 
@@ -85,7 +96,8 @@ if (wantTestTools) {
   const tools = ['pdftoppm', 'pdftotext', 'pdffonts', 'pdfinfo'];
   if (!tools.every(has)) {
     aptInstall(['poppler-utils']);
-    if (!tools.every(has)) fail('the tests need poppler-utils (pdftoppm, pdftotext, pdffonts, pdfinfo); install it with your package manager.');
+    if (!tools.every(has))
+      fail('the tests need poppler-utils (pdftoppm, pdftotext, pdffonts, pdfinfo); install it with your package manager.');
   }
 }
 try {

@@ -38,7 +38,11 @@ export interface CampaignSpec {
 
 export function campaignMd(spec: CampaignSpec = {}): string {
   const id = spec.id ?? 'test-campaign';
-  const msgs = spec.messages ?? { headline: 'Know the truth before you go.', subline: 'The sea is real. The promises are not.', cta: 'Call the free helpline' };
+  const msgs = spec.messages ?? {
+    headline: 'Know the truth before you go.',
+    subline: 'The sea is real. The promises are not.',
+    cta: 'Call the free helpline',
+  };
   return `---
 id: ${id}
 title: Test campaign
@@ -168,7 +172,15 @@ export function pdfTextLogical(file: string): string {
   const raw = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
   return raw
     .split('\n')
-    .map((line) => (/[\u202A-\u202E]/.test(line) ? line.split(/[\u202A-\u202E]/).filter((r) => r.length).reverse().join('') : line))
+    .map((line) =>
+      /[\u202A-\u202E]/.test(line)
+        ? line
+            .split(/[\u202A-\u202E]/)
+            .filter((r) => r.length)
+            .reverse()
+            .join('')
+        : line,
+    )
     .join('\n');
 }
 
@@ -211,7 +223,9 @@ export async function canaryJpeg(canary: string, width = 600, height = 400): Pro
   const jpeg = await sharp({ create: { width, height, channels: 3, background: '#556677' } })
     .jpeg()
     .withExif({ IFD0: { ImageDescription: canary, Artist: canary }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '36/1 11/1 0/1' } })
-    .withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${canary}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`)
+    .withXmp(
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${canary}</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`,
+    )
     .toBuffer();
   if (!jpeg.includes(canary)) throw new Error('the canary did not reach the test photo');
   return jpeg;

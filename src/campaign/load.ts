@@ -1,9 +1,11 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { CampaignPressError, Diagnostics, ValidationErrors } from '../errors.js';
-import type { LocaleTable } from '../i18n/locales.js';
-import { displayPath, parseJsonStrict, resolveInside, sha256 } from '../util/files.js';
-import { lineOfPath, parseFrontmatter, validate } from './frontmatter.js';
+import type { LocaleTable } from '../i18n/table.js';
+import { displayPath, resolveInside, sha256 } from '../util/files.js';
+import { parseJsonStrict } from '../util/structured.js';
+import { parseFrontmatter } from './frontmatter.js';
+import { lineOfPath, validate } from '../util/structured.js';
 import {
   campaignSchema,
   campaignTranslationSchema,
@@ -78,12 +80,12 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     try {
       fn();
     } catch (e) {
-      if (e instanceof ValidationErrors) e.errors.forEach((x) => diag.error(x));
+      if (e instanceof ValidationErrors) for (const x of e.errors) diag.error(x);
       else if (e instanceof CampaignPressError) diag.error(e);
       else throw e;
     }
   };
-  let st;
+  let st: Stats;
   try {
     st = statSync(dir);
   } catch {
@@ -99,16 +101,40 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
 
   const folderName = path.basename(dir);
   if (data.id !== folderName) {
-    diag.error(new CampaignPressError('id-mismatch', `id "${data.id}" does not match the folder name "${folderName}"`, { file: shownMain, line: lineOfPath(fm, ['id']), field: 'id' }));
+    diag.error(
+      new CampaignPressError('id-mismatch', `id "${data.id}" does not match the folder name "${folderName}"`, {
+        file: shownMain,
+        line: lineOfPath(fm, ['id']),
+        field: 'id',
+      }),
+    );
   }
   data.locales.forEach((l, i) => {
-    if (!table.has(l)) diag.error(new CampaignPressError('locale-unknown', `unknown locale "${l}"`, { file: shownMain, line: lineOfPath(fm, ['locales', i]), field: `locales[${i}]` }));
+    if (!table.has(l))
+      diag.error(
+        new CampaignPressError('locale-unknown', `unknown locale "${l}"`, {
+          file: shownMain,
+          line: lineOfPath(fm, ['locales', i]),
+          field: `locales[${i}]`,
+        }),
+      );
   });
   if (!table.has(data.source_locale)) {
-    diag.error(new CampaignPressError('locale-unknown', `unknown source locale "${data.source_locale}"`, { file: shownMain, line: lineOfPath(fm, ['source_locale']), field: 'source_locale' }));
+    diag.error(
+      new CampaignPressError('locale-unknown', `unknown source locale "${data.source_locale}"`, {
+        file: shownMain,
+        line: lineOfPath(fm, ['source_locale']),
+        field: 'source_locale',
+      }),
+    );
   } else if (!data.locales.includes(data.source_locale)) {
     diag.error(
-      new CampaignPressError('schema-invalid', `source_locale "${data.source_locale}" is not in locales`, { file: shownMain, line: lineOfPath(fm, ['locales']), field: 'locales' }, 'List the source language in locales too.'),
+      new CampaignPressError(
+        'schema-invalid',
+        `source_locale "${data.source_locale}" is not in locales`,
+        { file: shownMain, line: lineOfPath(fm, ['locales']), field: 'locales' },
+        'List the source language in locales too.',
+      ),
     );
   }
   let logoPath: string | undefined;
@@ -149,12 +175,20 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       if (!value) throw new ValidationErrors(errs);
       if (!table.has(lng)) throw new CampaignPressError('locale-unknown', `unknown locale "${lng}" in the file name`, { file: shown });
       if (value.translation_of !== data.id) {
-        throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" is not this campaign (${data.id})`, { file: shown, line: lineOfPath(tf, ['translation_of']), field: 'translation_of' });
+        throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" is not this campaign (${data.id})`, {
+          file: shown,
+          line: lineOfPath(tf, ['translation_of']),
+          field: 'translation_of',
+        });
       }
       const stale = value.source_sha256 !== campaign.sha256;
       if (stale) {
         campaign.warnings.push(
-          new CampaignPressError('translation-stale', `the ${lng} description was translated from an older campaign.md`, { file: shown, line: lineOfPath(tf, ['source_sha256']), field: 'source_sha256' }),
+          new CampaignPressError('translation-stale', `the ${lng} description was translated from an older campaign.md`, {
+            file: shown,
+            line: lineOfPath(tf, ['source_sha256']),
+            field: 'source_sha256',
+          }),
         );
       }
       campaign.bodies.set(lng, { body: tf.body, bodyLine: tf.bodyLine, file: shown, status: value.status, stale });
@@ -170,7 +204,9 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     try {
       text = readFileSync(file, 'utf8');
     } catch {
-      campaign.warnings.push(new CampaignPressError('translation-missing', `no ${lng} translation of the campaign messages`, { file: shown }));
+      campaign.warnings.push(
+        new CampaignPressError('translation-missing', `no ${lng} translation of the campaign messages`, { file: shown }),
+      );
       continue;
     }
     collect(() => {
@@ -187,7 +223,9 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
   const tdir = path.join(dir, 'testimonies');
   let names: string[] = [];
   try {
-    names = readdirSync(tdir).filter((n) => n.endsWith('.md')).sort();
+    names = readdirSync(tdir)
+      .filter((n) => n.endsWith('.md'))
+      .sort();
   } catch {
     names = [];
   }
@@ -199,7 +237,14 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       continue;
     }
     if (parts.length !== 1) {
-      diag.error(new CampaignPressError('schema-invalid', `unexpected file name ${name}`, { file: displayPath(path.join(tdir, name)) }, 'Name testimonies <id>.md and translations <id>.<lng>.md.'));
+      diag.error(
+        new CampaignPressError(
+          'schema-invalid',
+          `unexpected file name ${name}`,
+          { file: displayPath(path.join(tdir, name)) },
+          'Name testimonies <id>.md and translations <id>.<lng>.md.',
+        ),
+      );
       continue;
     }
     const file = path.join(tdir, name);
@@ -210,7 +255,11 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       const { value, errors: errs } = validate(testimonySchema, tf);
       if (!value) throw new ValidationErrors(errs);
       if (value.id !== parts[0]) {
-        throw new CampaignPressError('id-mismatch', `id "${value.id}" does not match the file name "${parts[0]}"`, { file: shown, line: lineOfPath(tf, ['id']), field: 'id' });
+        throw new CampaignPressError('id-mismatch', `id "${value.id}" does not match the file name "${parts[0]}"`, {
+          file: shown,
+          line: lineOfPath(tf, ['id']),
+          field: 'id',
+        });
       }
       const t: Testimony = {
         id: value.id,
@@ -230,7 +279,13 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       if (value.consent) {
         value.consent.scope.locales.forEach((l, i) => {
           if (!table.has(l)) {
-            diag.error(new CampaignPressError('locale-unknown', `unknown locale "${l}"`, { file: shown, line: lineOfPath(tf, ['consent', 'scope', 'locales', i]), field: `consent.scope.locales[${i}]` }));
+            diag.error(
+              new CampaignPressError('locale-unknown', `unknown locale "${l}"`, {
+                file: shown,
+                line: lineOfPath(tf, ['consent', 'scope', 'locales', i]),
+                field: `consent.scope.locales[${i}]`,
+              }),
+            );
           }
         });
       }
@@ -248,18 +303,34 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       if (!table.has(lng)) throw new CampaignPressError('locale-unknown', `unknown locale "${lng}" in the file name`, { file: shown });
       const src = campaign.testimonies.find((t) => t.id === tid);
       if (!src || value.translation_of !== tid) {
-        throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" has no source testimony ${tid}.md`, { file: shown, line: lineOfPath(tf, ['translation_of']), field: 'translation_of' });
+        throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" has no source testimony ${tid}.md`, {
+          file: shown,
+          line: lineOfPath(tf, ['translation_of']),
+          field: 'translation_of',
+        });
       }
       if (value.quote && !src.data.quote) {
-        throw new CampaignPressError('schema-invalid', 'the translation has a quote but the source has none', { file: shown, line: lineOfPath(tf, ['quote']), field: 'quote' });
+        throw new CampaignPressError('schema-invalid', 'the translation has a quote but the source has none', {
+          file: shown,
+          line: lineOfPath(tf, ['quote']),
+          field: 'quote',
+        });
       }
       if (value.paraphrase && !src.data.paraphrase) {
-        throw new CampaignPressError('schema-invalid', 'the translation has a paraphrase but the source has none', { file: shown, line: lineOfPath(tf, ['paraphrase']), field: 'paraphrase' });
+        throw new CampaignPressError('schema-invalid', 'the translation has a paraphrase but the source has none', {
+          file: shown,
+          line: lineOfPath(tf, ['paraphrase']),
+          field: 'paraphrase',
+        });
       }
       const stale = value.source_sha256 !== src.sha256;
       if (stale) {
         campaign.warnings.push(
-          new CampaignPressError('translation-stale', `the ${lng} translation of ${tid} was made from an older source`, { file: shown, line: lineOfPath(tf, ['source_sha256']), field: 'source_sha256' }),
+          new CampaignPressError('translation-stale', `the ${lng} translation of ${tid} was made from an older source`, {
+            file: shown,
+            line: lineOfPath(tf, ['source_sha256']),
+            field: 'source_sha256',
+          }),
         );
       }
       src.translations.set(lng, { ...value, body: tf.body, bodyLine: tf.bodyLine, file: shown, status: value.status, stale });

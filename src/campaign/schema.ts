@@ -8,7 +8,10 @@ const region = z.string().regex(/^(?:[A-Z]{2}-[A-Z0-9]{1,3}|[A-Z]{2}|INTL)$/, 'u
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date written YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a real calendar date');
+  .refine(
+    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    'not a real calendar date',
+  );
 const colour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'use a six-digit hex colour such as "#0B3D5C" (quote it in YAML)');
 const httpsUrl = z
   .string()

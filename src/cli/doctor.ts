@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CampaignPressError, ExitCode, ValidationErrors } from '../errors.js';
 import { fontCoverage } from '../fonts/fonts.js';
-import { loadLocaleTable } from '../i18n/locales.js';
+import { type LocaleTable, loadLocaleTable } from '../i18n/table.js';
 import { resolveBrowser } from '../render/chromium.js';
 import { RenderPool } from '../render/pool.js';
 import { listTemplates, loadTemplate } from '../templates/engine.js';
@@ -22,7 +22,13 @@ export interface DoctorCheck {
 export async function runDoctor(root: string): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const [maj, min] = process.versions.node.split('.').map(Number) as [number, number];
-  checks.push({ name: 'node', ok: maj > 20 || (maj === 20 && min >= 19), detail: process.version, hint: 'Install Node 20.19 or later.', exit: ExitCode.internal });
+  checks.push({
+    name: 'node',
+    ok: maj > 20 || (maj === 20 && min >= 19),
+    detail: process.version,
+    hint: 'Install Node 20.19 or later.',
+    exit: ExitCode.internal,
+  });
 
   try {
     const b = await resolveBrowser();
@@ -35,16 +41,28 @@ export async function runDoctor(root: string): Promise<DoctorCheck[]> {
     }
   } catch (e) {
     const err = e as CampaignPressError;
-    checks.push({ name: 'chromium', ok: false, detail: err.message, hint: err.hint ?? 'Run `npm run setup`.', exit: ExitCode.renderFailed });
+    checks.push({
+      name: 'chromium',
+      ok: false,
+      detail: err.message,
+      hint: err.hint ?? 'Run `npm run setup`.',
+      exit: ExitCode.renderFailed,
+    });
   }
 
-  let table;
+  let table: LocaleTable | undefined;
   try {
     table = loadLocaleTable(path.join(root, 'locales'));
     checks.push({ name: 'locales', ok: true, detail: `${table.codes.length} languages in locales/locales.json` });
   } catch (e) {
     const errs = e instanceof ValidationErrors ? e.errors : [e as CampaignPressError];
-    checks.push({ name: 'locales', ok: false, detail: errs.map((x) => x.message).join('; '), hint: errs[0]?.hint, exit: ExitCode.invalidInput });
+    checks.push({
+      name: 'locales',
+      ok: false,
+      detail: errs.map((x) => x.message).join('; '),
+      hint: errs[0]?.hint,
+      exit: ExitCode.invalidInput,
+    });
   }
   if (table) {
     const families = [...new Set([...table.entries.values()].flatMap((e) => e.fonts))];
@@ -52,25 +70,49 @@ export async function runDoctor(root: string): Promise<DoctorCheck[]> {
       try {
         checks.push({ name: `font ${f}`, ok: true, detail: `${fontCoverage(f).size} characters` });
       } catch (e) {
-        checks.push({ name: `font ${f}`, ok: false, detail: (e as Error).message, hint: (e as CampaignPressError).hint, exit: ExitCode.invalidInput });
+        checks.push({
+          name: `font ${f}`,
+          ok: false,
+          detail: (e as Error).message,
+          hint: (e as CampaignPressError).hint,
+          exit: ExitCode.invalidInput,
+        });
       }
     }
   }
 
   const tdir = path.join(root, 'templates');
   const names = listTemplates(tdir);
-  if (!names.length) checks.push({ name: 'templates', ok: false, detail: `no templates in ${tdir}`, hint: 'Run campaign-press in a project folder (see `campaign-press init`), or pass --root.', exit: ExitCode.invalidInput });
+  if (!names.length)
+    checks.push({
+      name: 'templates',
+      ok: false,
+      detail: `no templates in ${tdir}`,
+      hint: 'Run campaign-press in a project folder (see `campaign-press init`), or pass --root.',
+      exit: ExitCode.invalidInput,
+    });
   for (const n of names) {
     try {
       const t = loadTemplate(tdir, n);
       checks.push({ name: `template ${n}`, ok: true, detail: `${[...t.formats.keys()].join(', ')} (${t.channel})` });
     } catch (e) {
       const errs = e instanceof ValidationErrors ? e.errors : [e as CampaignPressError];
-      checks.push({ name: `template ${n}`, ok: false, detail: errs.map((x) => `${x.location.file ?? ''}:${x.location.line ?? ''} ${x.message}`).join('; '), hint: errs[0]?.hint, exit: ExitCode.invalidInput });
+      checks.push({
+        name: `template ${n}`,
+        ok: false,
+        detail: errs.map((x) => `${x.location.file ?? ''}:${x.location.line ?? ''} ${x.message}`).join('; '),
+        hint: errs[0]?.hint,
+        exit: ExitCode.invalidInput,
+      });
     }
   }
   const poppler = spawnSync('sh', ['-c', 'command -v pdftoppm'], { stdio: 'ignore' }).status === 0;
-  checks.push({ name: 'poppler (optional)', ok: poppler, detail: poppler ? 'pdftoppm found: PDFs can be turned into PNGs for review' : 'not found: only the test suite needs it', hint: 'apt-get install poppler-utils' });
+  checks.push({
+    name: 'poppler (optional)',
+    ok: poppler,
+    detail: poppler ? 'pdftoppm found: PDFs can be turned into PNGs for review' : 'not found: only the test suite needs it',
+    hint: 'apt-get install poppler-utils',
+  });
   return checks;
 }
 
@@ -81,12 +123,17 @@ export function packageRoot(): string {
 
 export function initProject(dir: string, campaignId: string): string[] {
   const target = path.resolve(dir);
-  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(campaignId)) throw new CampaignPressError('usage', `campaign id "${campaignId}" must use a-z, 0-9 and hyphens`, { field: '--campaign' });
-  if (existsSync(target) && readdirSync(target).length) throw new CampaignPressError('usage', `${dir} is not empty`, { file: dir }, 'Give a new or empty folder; init never overwrites files.');
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(campaignId))
+    throw new CampaignPressError('usage', `campaign id "${campaignId}" must use a-z, 0-9 and hyphens`, { field: '--campaign' });
+  if (existsSync(target) && readdirSync(target).length)
+    throw new CampaignPressError('usage', `${dir} is not empty`, { file: dir }, 'Give a new or empty folder; init never overwrites files.');
   const pkg = packageRoot();
   mkdirSync(target, { recursive: true });
   cpSync(path.join(pkg, 'templates'), path.join(target, 'templates'), { recursive: true });
-  cpSync(path.join(pkg, 'locales'), path.join(target, 'locales'), { recursive: true, filter: (src) => !/\/locales\/[^/]+\/(?!common\.json$)[^/]+\.json$/.test(src) });
+  cpSync(path.join(pkg, 'locales'), path.join(target, 'locales'), {
+    recursive: true,
+    filter: (src) => !/\/locales\/[^/]+\/(?!common\.json$)[^/]+\.json$/.test(src),
+  });
   const cdir = path.join(target, 'campaigns', campaignId);
   mkdirSync(path.join(cdir, 'testimonies'), { recursive: true });
   mkdirSync(path.join(cdir, 'assets'), { recursive: true });

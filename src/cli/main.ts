@@ -1,19 +1,21 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { build, loadProject, parseShard, today, type BuildOptions, type BuildReport, type ProgressEvent } from '../build/build.js';
-import { recall, reportConsent, ruleText } from '../consent/report.js';
+import { build, loadProject, parseShard, today, type BuildOptions, type BuildReport, type ProgressEvent } from '../pipeline/run.js';
+import { recall, reportConsent, ruleText } from '../output/consent-report.js';
 import { bundleCampaign, mergeShards } from '../output/bundle.js';
 import { startPreview } from '../preview/server.js';
 import { initProject, runDoctor } from './doctor.js';
-import { loadLocaleTable } from '../i18n/locales.js';
-import { checkLocales, LABEL_SOURCE, loadLocaleProject, type Finding } from '../locales/check.js';
-import { exportXliff, importXliff, type ImportedNamespace } from '../locales/xliff.js';
-import { localeStatus } from '../locales/status.js';
-import { PSEUDO_LOCALES, pseudoNamespace } from '../locales/pseudo.js';
-import { flatten } from '../locales/keys.js';
+import { loadLocaleTable } from '../i18n/table.js';
+import { checkLocales, loadLocaleProject, type Finding } from '../translators/check.js';
+import { LABEL_SOURCE } from '../i18n/keys.js';
+import { exportXliff, importXliff, type ImportedNamespace } from '../translators/xliff.js';
+import { localeStatus } from '../translators/status.js';
+import { PSEUDO_LOCALES, pseudoNamespace } from '../i18n/pseudo.js';
+import { flatten } from '../i18n/keys.js';
 import { promises as fsp } from 'node:fs';
-import { parseJsonStrict, writeFileAtomic } from '../util/files.js';
+import { writeFileAtomic } from '../util/files.js';
+import { parseJsonStrict } from '../util/structured.js';
 import { hashTerm } from '../consent/denylist.js';
 import { CampaignPressError, ExitCode, ValidationErrors, formatLocation, type Problem } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -23,7 +25,13 @@ import { VERSION } from '../version.js';
  * src/index.ts exports, prints, and turns errors into exit codes in one place.
  */
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 interface Io {
   out: (s: string) => void;
@@ -42,8 +50,23 @@ function printFindings(io: Io, findings: Finding[]): void {
     io.err(`${pc.green('ok')} no findings\n`);
     return;
   }
-  const rows = findings.map((f) => [f.severity === 'error' ? pc.red('error') : pc.yellow('warn'), f.locale, `${f.file}${f.line ? `:${f.line}` : ''}`, f.key || '-', f.rule, f.message]);
-  const widths = [5, ...[1, 2, 3, 4].map((i) => Math.min(48, Math.max(...findings.map((f) => [f.locale, `${f.file}${f.line ? `:${f.line}` : ''}`, f.key || '-', f.rule][i - 1]!.length))))];
+  const rows = findings.map((f) => [
+    f.severity === 'error' ? pc.red('error') : pc.yellow('warn'),
+    f.locale,
+    `${f.file}${f.line ? `:${f.line}` : ''}`,
+    f.key || '-',
+    f.rule,
+    f.message,
+  ]);
+  const widths = [
+    5,
+    ...[1, 2, 3, 4].map((i) =>
+      Math.min(
+        48,
+        Math.max(...findings.map((f) => [f.locale, `${f.file}${f.line ? `:${f.line}` : ''}`, f.key || '-', f.rule][i - 1]!.length)),
+      ),
+    ),
+  ];
   for (const r of rows) io.out(`${r.map((c, i) => (i < 5 ? c.padEnd(widths[i]! + (i === 0 ? 9 : 0)) : c)).join('  ')}\n`);
   const errors = findings.filter((f) => f.severity === 'error').length;
   io.err(`${errors ? pc.red(`${errors} error(s)`) : pc.green('0 errors')}, ${findings.length - errors} warning(s)\n`);
@@ -76,14 +99,20 @@ function printBuildReport(io: Io, r: BuildReport, verb: string): void {
     }
     for (const fs of groups.values()) {
       const f = fs[0]!;
-      const shown = fs.slice(0, 3).map((x) => x.asset).join(', ');
-      io.err(`  ${pc.bold(f.testimony)} (${f.consent_id ?? 'no consent'}) ${pc.bold(f.rule)}: ${f.reason}\n    ${fs.length} asset(s): ${shown}${fs.length > 3 ? `, +${fs.length - 3} more (--json lists all)` : ''}\n`);
+      const shown = fs
+        .slice(0, 3)
+        .map((x) => x.asset)
+        .join(', ');
+      io.err(
+        `  ${pc.bold(f.testimony)} (${f.consent_id ?? 'no consent'}) ${pc.bold(f.rule)}: ${f.reason}\n    ${fs.length} asset(s): ${shown}${fs.length > 3 ? `, +${fs.length - 3} more (--json lists all)` : ''}\n`,
+      );
     }
     if (blocking) io.err(`  ${pc.dim('hint:')} fix the consent record, or pass --skip-refused to build without the refused testimonies.\n`);
   }
   const s = r.stats;
   const summary = `${verb}: ${s.planned} planned, ${s.rendered} rendered, ${s.cached} unchanged, ${s.refused} refused${s.removed ? `, ${s.removed} stale removed` : ''} in ${s.seconds} s`;
-  if (r.exitCode === ExitCode.ok) io.err(`${pc.green('done')} ${summary}${r.campaign && verb === 'build' ? ` -> ${path.join(r.out, r.campaign)}` : ''}\n`);
+  if (r.exitCode === ExitCode.ok)
+    io.err(`${pc.green('done')} ${summary}${r.campaign && verb === 'build' ? ` -> ${path.join(r.out, r.campaign)}` : ''}\n`);
   else io.err(`${pc.red('failed')} ${summary} (exit ${r.exitCode}; nothing was written)\n`);
 }
 
@@ -123,7 +152,11 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
       .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
       .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
       .option('--no-cache', 'render every asset again, even when unchanged')
-      .addOption(new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) => Number.parseInt(v, 10)))
+      .addOption(
+        new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) =>
+          Number.parseInt(v, 10),
+        ),
+      )
       .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
       .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
       .option('--json', 'print one JSON report on stdout; progress goes to stderr');
@@ -143,7 +176,8 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 consent refused, 4 render
     chromium: o.chromium as string | undefined,
     shard: o.shard ? parseShard(o.shard as string) : undefined,
   });
-  const runBuild = (dir: string, o: Record<string, unknown>) => build({ ...toBuildOptions(dir, o), onProgress: progressPrinter(io, !!o.json) });
+  const runBuild = (dir: string, o: Record<string, unknown>) =>
+    build({ ...toBuildOptions(dir, o), onProgress: progressPrinter(io, !!o.json) });
   /** The locale table and the campaigns, for the translator commands. */
   const openLocales = () => {
     const root = rootOf();
@@ -169,7 +203,10 @@ Examples:
       setExit(report.exitCode);
     });
 
-  withBuildOptions(program.command('bundle').description('build, then pack the assets, manifest and SHA256SUMS into a deterministic zip'), true)
+  withBuildOptions(
+    program.command('bundle').description('build, then pack the assets, manifest and SHA256SUMS into a deterministic zip'),
+    true,
+  )
     .option('--merge <dirs...>', 'instead of building: join the --out folders of shard builds, then bundle')
     .addHelpText(
       'after',
@@ -189,10 +226,16 @@ Examples:
         if (dir) throw new CampaignPressError('usage', 'give either a campaign folder or --merge, not both', { field: '--merge' });
         const merged = await mergeShards(o.merge as string[], o.out as string);
         campaignId = merged.campaign;
-        io.err(`merged ${merged.assets} assets of ${(o.merge as string[]).length} shard folder(s) into ${path.resolve(o.out as string, campaignId)}\n`);
+        io.err(
+          `merged ${merged.assets} assets of ${(o.merge as string[]).length} shard folder(s) into ${path.resolve(o.out as string, campaignId)}\n`,
+        );
       } else {
-        if (!dir) throw new CampaignPressError('usage', 'bundle needs a campaign folder (or --merge with shard folders)', { field: 'campaign-dir' });
-        if (o.shard) throw new CampaignPressError('usage', 'bundle a whole build: build the shards, then `bundle --merge` them', { field: '--shard' });
+        if (!dir)
+          throw new CampaignPressError('usage', 'bundle needs a campaign folder (or --merge with shard folders)', {
+            field: 'campaign-dir',
+          });
+        if (o.shard)
+          throw new CampaignPressError('usage', 'bundle a whole build: build the shards, then `bundle --merge` them', { field: '--shard' });
         report = await runBuild(dir, o);
         printBuildReport(io, report, 'build');
         if (report.exitCode !== ExitCode.ok || !report.campaign) {
@@ -204,8 +247,11 @@ Examples:
       }
       const b = await bundleCampaign(path.resolve(o.out as string), campaignId);
       if (o.json) io.out(`${JSON.stringify({ ...(report ?? {}), bundle: b }, null, 2)}\n`);
-      if (b.leftOut.length) io.err(`${pc.yellow('left out')} ${b.leftOut.length} pseudo-locale asset(s) (layout tests are never released)\n`);
-      io.err(`${pc.green('bundled')} ${b.entries} files, ${(b.bytes / 1048576).toFixed(1)} MB -> ${b.zip} (sha256 ${b.sha256.slice(0, 16)}...)\n`);
+      if (b.leftOut.length)
+        io.err(`${pc.yellow('left out')} ${b.leftOut.length} pseudo-locale asset(s) (layout tests are never released)\n`);
+      io.err(
+        `${pc.green('bundled')} ${b.entries} files, ${(b.bytes / 1048576).toFixed(1)} MB -> ${b.zip} (sha256 ${b.sha256.slice(0, 16)}...)\n`,
+      );
       setExit(ExitCode.ok);
     });
 
@@ -231,24 +277,37 @@ Examples:
     .command('hash')
     .description('print the deny-list hash of a term (normalized as FORMAT.md 4.2 says)')
     .argument('<term>', 'a real name or place, to put in consent.identity.denylist_sha256')
-    .addHelpText('after', '\nExample:\n  $ campaign-press consent hash "Real Name"\n\nOnly the 64-hex digest is printed; the term is never stored or shown.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ campaign-press consent hash "Real Name"\n\nOnly the 64-hex digest is printed; the term is never stored or shown.',
+    )
     .action((term: string) => {
-      if (!term.trim()) throw new CampaignPressError('usage', 'the term is empty', { field: 'term' }, 'Give the name or place to hash, in quotes.');
+      if (!term.trim())
+        throw new CampaignPressError('usage', 'the term is empty', { field: 'term' }, 'Give the name or place to hash, in quotes.');
       io.out(`${hashTerm(term)}\n`);
     });
 
   consent
     .command('report')
-    .description('each testimony\'s consent: what expires or needs review soon, and where it is refused')
+    .description("each testimony's consent: what expires or needs review soon, and where it is refused")
     .argument('<campaign-dir>', 'the campaign folder')
     .option('--within <days>', 'flag what expires or needs review within this many days', '30')
     .option('--as-of <YYYY-MM-DD>', 'the date to report for (default: today)')
     .option('--region <code>', 'check scope for one distribution region')
     .option('--json', 'print JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  $ campaign-press consent report campaigns/safe-journeys\n  $ campaign-press consent report campaigns/safe-journeys --within 60 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press consent report campaigns/safe-journeys\n  $ campaign-press consent report campaigns/safe-journeys --within 60 --json',
+    )
     .action((dir: string, o: Record<string, unknown>) => {
       const within = Number(o.within);
-      if (!Number.isInteger(within) || within < 0) throw new CampaignPressError('usage', `--within ${String(o.within)} is not a number of days`, { field: '--within' }, 'Give a whole number of days, such as 30.');
+      if (!Number.isInteger(within) || within < 0)
+        throw new CampaignPressError(
+          'usage',
+          `--within ${String(o.within)} is not a number of days`,
+          { field: '--within' },
+          'Give a whole number of days, such as 30.',
+        );
       const asOf = (o.asOf as string | undefined) ?? today();
       const { campaign, templates } = loadProject(rootOf(), dir);
       const regions = o.region ? [o.region as string] : campaign.data.distribution.regions;
@@ -278,10 +337,18 @@ Examples:
             const k = f.rules.join(',');
             byRules.set(k, [...(byRules.get(k) ?? []), `${f.locale}/${f.channel}`]);
           }
-          for (const [k, where] of byRules) io.out(`  ${where.join(' ')}: ${k.split(',').map((x) => `${x} (${ruleText(x as never)})`).join('; ')}\n`);
+          for (const [k, where] of byRules)
+            io.out(
+              `  ${where.join(' ')}: ${k
+                .split(',')
+                .map((x) => `${x} (${ruleText(x as never)})`)
+                .join('; ')}\n`,
+            );
         }
         const needs = rows.filter((r) => r.action.length).length;
-        io.out(`\n${needs ? pc.yellow(`${needs} of ${rows.length} testimonies need action.`) : pc.green(`Nothing needs action within ${within} days.`)}\n`);
+        io.out(
+          `\n${needs ? pc.yellow(`${needs} of ${rows.length} testimonies need action.`) : pc.green(`Nothing needs action within ${within} days.`)}\n`,
+        );
       }
       setExit(ExitCode.ok);
     });
@@ -292,12 +359,17 @@ Examples:
     .argument('<consent-id>', 'the consent id, e.g. CR-2025-ERB-0042')
     .option('-o, --out <dir>', 'folder to search: every manifest.json below it, across campaigns and builds', 'out')
     .option('--json', 'print JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  $ campaign-press recall CR-2026-EXAMPLE-0001\n  $ campaign-press recall CR-2026-EXAMPLE-0001 --out releases --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press recall CR-2026-EXAMPLE-0001\n  $ campaign-press recall CR-2026-EXAMPLE-0001 --out releases --json',
+    )
     .action(async (id: string, o: Record<string, unknown>) => {
       const { hits, manifests } = await recall(id, o.out as string);
-      if (o.json) io.out(`${JSON.stringify({ consent_id: id, searched: path.resolve(o.out as string), manifests, assets: hits }, null, 2)}\n`);
+      if (o.json)
+        io.out(`${JSON.stringify({ consent_id: id, searched: path.resolve(o.out as string), manifests, assets: hits }, null, 2)}\n`);
       else {
-        for (const h of hits) io.out(`${h.file}\t${h.campaign}\t${h.locale}\t${h.template}:${h.format}\t${h.channel}\tsha256:${h.sha256.slice(0, 12)}\n`);
+        for (const h of hits)
+          io.out(`${h.file}\t${h.campaign}\t${h.locale}\t${h.template}:${h.format}\t${h.channel}\tsha256:${h.sha256.slice(0, 12)}\n`);
         io.err(`${hits.length} asset(s) used ${id} (searched ${manifests} manifest(s) under ${path.resolve(o.out as string)})\n`);
       }
       setExit(ExitCode.ok);
@@ -309,7 +381,10 @@ Examples:
     .description('check every locale against the source: keys, plurals, placeholders, bidi, fonts, letters')
     .option('-l, --locale <code>', 'only this locale (repeatable)', collect)
     .option('--json', 'print the findings as JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  $ campaign-press locales check\n  $ campaign-press locales check -l ckb -l ar --json\n\nExit 2 when any finding is an error; warnings alone exit 0.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press locales check\n  $ campaign-press locales check -l ckb -l ar --json\n\nExit 2 when any finding is an error; warnings alone exit 0.',
+    )
     .action((o: Record<string, unknown>) => {
       const { table, project, findings: loadFindings } = openLocales();
       for (const l of (o.locale as string[] | undefined) ?? []) {
@@ -328,13 +403,18 @@ Examples:
     .requiredOption('-l, --locale <code>', 'the target language')
     .addOption(new Option('--format <format>', 'XLIFF version').choices(['xliff12', 'xliff2']).default('xliff12'))
     .option('-o, --out <file>', 'write here instead of stdout')
-    .addHelpText('after', '\nExamples:\n  $ campaign-press locales export -l ckb --format xliff2 -o ckb.xlf\n  $ campaign-press locales export -l ar > ar.xlf')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press locales export -l ckb --format xliff2 -o ckb.xlf\n  $ campaign-press locales export -l ar > ar.xlf',
+    )
     .action(async (o: Record<string, unknown>) => {
       const { root, table, project } = openLocales();
       const r = await exportXliff(root, table, project.campaigns, o.locale as string, o.format as 'xliff12' | 'xliff2');
       if (o.out) await writeFileAtomic(path.resolve(o.out as string), r.xml);
       else io.out(r.xml);
-      io.err(`exported ${r.units} units for ${o.locale as string} (${r.untranslated} untranslated)${o.out ? ` to ${o.out as string}` : ''}\n`);
+      io.err(
+        `exported ${r.units} units for ${o.locale as string} (${r.untranslated} untranslated)${o.out ? ` to ${o.out as string}` : ''}\n`,
+      );
       setExit(ExitCode.ok);
     });
 
@@ -374,10 +454,16 @@ Examples:
           else await writeFileAtomic(file, old);
         }
       }
-      if (o.json) io.out(`${JSON.stringify({ imported: imported.map(({ json: _j, ...rest }) => rest), findings, kept: !errors || !!o.force }, null, 2)}\n`);
+      if (o.json)
+        io.out(
+          `${JSON.stringify({ imported: imported.map(({ json: _j, ...rest }) => rest), findings, kept: !errors || !!o.force }, null, 2)}\n`,
+        );
       else {
         printFindings(io, findings);
-        for (const i of imported) io.err(`${errors && !o.force ? 'not written' : 'wrote'} ${path.relative(root, i.file)}: ${i.translated} of ${i.units} units translated\n`);
+        for (const i of imported)
+          io.err(
+            `${errors && !o.force ? 'not written' : 'wrote'} ${path.relative(root, i.file)}: ${i.translated} of ${i.units} units translated\n`,
+          );
       }
       setExit(errors && !o.force ? ExitCode.invalidInput : ExitCode.ok);
     });
@@ -386,15 +472,32 @@ Examples:
     .command('status')
     .description('coverage per locale and campaign: translated, missing, stale and draft')
     .option('--json', 'print JSON on stdout (for CI)')
-    .addHelpText('after', '\nExamples:\n  $ campaign-press locales status\n  $ campaign-press locales status --json | jq \'.rows[] | select(.missing > 0)\'')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ campaign-press locales status\n  $ campaign-press locales status --json | jq '.rows[] | select(.missing > 0)'",
+    )
     .action((o: Record<string, unknown>) => {
       const rows = localeStatus(openLocales().project);
       if (o.json) io.out(`${JSON.stringify({ rows }, null, 2)}\n`);
       else {
         const head = ['locale', 'language', 'status', 'namespace', 'translated', 'missing', 'stale', 'draft', 'coverage'];
-        const cells = rows.map((r) => [r.locale, r.language, r.locale_status, r.namespace, `${r.translated}/${r.total}`, String(r.missing), String(r.stale), String(r.draft), `${Math.floor(r.coverage * 100)}%`]);
+        const cells = rows.map((r) => [
+          r.locale,
+          r.language,
+          r.locale_status,
+          r.namespace,
+          `${r.translated}/${r.total}`,
+          String(r.missing),
+          String(r.stale),
+          String(r.draft),
+          `${Math.floor(r.coverage * 100)}%`,
+        ]);
         const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-        const fmt = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+        const fmt = (c: string[]) =>
+          c
+            .map((x, i) => x.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd();
         io.out(`${pc.dim(fmt(head))}\n`);
         for (const [i, c] of cells.entries()) io.out(`${rows[i]!.missing ? pc.yellow(fmt(c)) : fmt(c)}\n`);
       }
@@ -404,16 +507,27 @@ Examples:
   locales
     .command('pseudo')
     .description('write the pseudo-locales en-XA (expanded) and ar-XB (right-to-left) to locales/ for inspection')
-    .addHelpText('after', '\nThe build computes them itself, so this is only needed to read or export them:\n  $ campaign-press locales pseudo\n  $ campaign-press build campaigns/safe-journeys --locale en-XA --locale ar-XB')
+    .addHelpText(
+      'after',
+      '\nThe build computes them itself, so this is only needed to read or export them:\n  $ campaign-press locales pseudo\n  $ campaign-press build campaigns/safe-journeys --locale en-XA --locale ar-XB',
+    )
     .action(async () => {
       const { root, table, project } = openLocales();
       const sourceFile = `locales/${LABEL_SOURCE}/common.json`;
       const common = flatten(parseJsonStrict(await fsp.readFile(path.join(root, sourceFile), 'utf8'), sourceFile).data);
       for (const code of PSEUDO_LOCALES) {
-        if (!table.has(code)) throw new CampaignPressError('locale-unknown', `${code} is not in locales/locales.json`, { file: 'locales/locales.json' }, 'Add the en-XA and ar-XB entries (status "pseudo") to locales.json.');
+        if (!table.has(code))
+          throw new CampaignPressError(
+            'locale-unknown',
+            `${code} is not in locales/locales.json`,
+            { file: 'locales/locales.json' },
+            'Add the en-XA and ar-XB entries (status "pseudo") to locales.json.',
+          );
         const files: [string, unknown][] = [['common', pseudoNamespace(table, code, common)]];
-        for (const c of project.campaigns) files.push([c.id, pseudoNamespace(table, code, flatten(c.messages.get(c.data.source_locale) ?? {}))]);
-        for (const [ns, data] of files) await writeFileAtomic(path.join(root, 'locales', code, `${ns}.json`), `${JSON.stringify(data, null, 2)}\n`);
+        for (const c of project.campaigns)
+          files.push([c.id, pseudoNamespace(table, code, flatten(c.messages.get(c.data.source_locale) ?? {}))]);
+        for (const [ns, data] of files)
+          await writeFileAtomic(path.join(root, 'locales', code, `${ns}.json`), `${JSON.stringify(data, null, 2)}\n`);
         io.err(`wrote locales/${code}/ (${files.map(([n]) => n).join(', ')})\n`);
       }
       setExit(ExitCode.ok);
@@ -428,10 +542,14 @@ Examples:
     .option('-l, --locale <code>', 'only this locale (repeatable); en-XA and ar-XB preview text expansion', collect)
     .option('--only <template[:format]>', 'only this template or template:format (repeatable)', collect)
     .option('--as-of <YYYY-MM-DD>', 'build date for consent checks (default: today)')
-    .addHelpText('after', '\nExamples:\n  $ campaign-press preview campaigns/safe-journeys -l ckb        # then open http://127.0.0.1:4173/\n  $ campaign-press preview campaigns/safe-journeys -l en-XA --only poster')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press preview campaigns/safe-journeys -l ckb        # then open http://127.0.0.1:4173/\n  $ campaign-press preview campaigns/safe-journeys -l en-XA --only poster',
+    )
     .action(async (dir: string, o: Record<string, unknown>) => {
       const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CampaignPressError('usage', `--port ${String(o.port)} is not a port number`, { field: '--port' });
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CampaignPressError('usage', `--port ${String(o.port)} is not a port number`, { field: '--port' });
       const { skipRefused: _s, ...buildOptions } = toBuildOptions(dir, o);
       const p = await startPreview({
         ...buildOptions,
@@ -452,7 +570,10 @@ Examples:
     .description('check the set-up: Node, Chromium (launched for real), fonts, locales, templates')
     .action(async () => {
       const checks = await runDoctor(rootOf());
-      for (const c of checks) io.out(`${c.ok ? pc.green('ok  ') : c.exit ? pc.red('FAIL') : pc.yellow('warn')} ${c.name.padEnd(28)} ${c.detail}${!c.ok && c.hint ? `\n     ${pc.dim('hint:')} ${c.hint}` : ''}\n`);
+      for (const c of checks)
+        io.out(
+          `${c.ok ? pc.green('ok  ') : c.exit ? pc.red('FAIL') : pc.yellow('warn')} ${c.name.padEnd(28)} ${c.detail}${!c.ok && c.hint ? `\n     ${pc.dim('hint:')} ${c.hint}` : ''}\n`,
+        );
       const failed = checks.filter((c) => !c.ok && c.exit);
       setExit(failed.length ? Math.max(...failed.map((c) => c.exit!)) : ExitCode.ok);
     });
@@ -462,7 +583,10 @@ Examples:
     .description('create a new project folder: templates, locales and a campaign to fill in')
     .argument('<dir>', 'a new or empty folder')
     .option('--campaign <id>', 'the first campaign id', 'my-campaign')
-    .addHelpText('after', '\nExample:\n  $ campaign-press init kri-2027 --campaign safe-routes\n  $ cd kri-2027 && campaign-press build campaigns/safe-routes')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ campaign-press init kri-2027 --campaign safe-routes\n  $ cd kri-2027 && campaign-press build campaigns/safe-routes',
+    )
     .action((dir: string, o: Record<string, unknown>) => {
       const made = initProject(dir, o.campaign as string);
       for (const m of made) io.err(`created ${path.join(dir, m)}\n`);
@@ -474,7 +598,10 @@ Examples:
 }
 
 /** Run the CLI; returns the exit code (only the bin shim exits). */
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTty: !!process.stderr.isTTY }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTty: !!process.stderr.isTTY },
+): Promise<number> {
   let code = 0;
   const program = createProgram(io, (c) => {
     code = c;
@@ -490,7 +617,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const errors = e instanceof ValidationErrors ? e.errors : e instanceof CampaignPressError ? [e] : undefined;
     const json = argv.includes('--json');
     if (errors) {
-      if (json) io.out(`${JSON.stringify({ errors: errors.map((x) => x.toJSON()), warnings: [], exitCode: Math.max(...errors.map((x) => x.exitCode)) }, null, 2)}\n`);
+      if (json)
+        io.out(
+          `${JSON.stringify({ errors: errors.map((x) => x.toJSON()), warnings: [], exitCode: Math.max(...errors.map((x) => x.exitCode)) }, null, 2)}\n`,
+        );
       for (const x of errors) printProblem(io, x.toJSON(), 'error');
       return Math.max(...errors.map((x) => x.exitCode));
     }

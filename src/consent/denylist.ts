@@ -6,16 +6,16 @@ import { createHash } from 'node:crypto';
  * normalizes the term before hashing and the rendered text before scanning.
  */
 const FOLD: Record<string, string> = {
-  'ي': 'ی', // Arabic yeh -> Farsi yeh
-  'ى': 'ی', // alef maksura
-  'ك': 'ک', // Arabic kaf -> keheh
-  'ة': 'ه', // teh marbuta
-  'أ': 'ا',
-  'إ': 'ا',
-  'آ': 'ا',
-  'ٱ': 'ا',
-  'ٲ': 'ا',
-  'ٳ': 'ا',
+  ي: 'ی', // Arabic yeh -> Farsi yeh
+  ى: 'ی', // alef maksura
+  ك: 'ک', // Arabic kaf -> keheh
+  ة: 'ه', // teh marbuta
+  أ: 'ا',
+  إ: 'ا',
+  آ: 'ا',
+  ٱ: 'ا',
+  ٲ: 'ا',
+  ٳ: 'ا',
 };
 
 export function normalizeTerm(s: string): string {

@@ -92,6 +92,28 @@ export function gateConsent(t: GateSubject, ctx: GateContext): GateResult {
   }
   if (rules.length) return { allowed: false, rules };
   const quote =
-    c.scope.quote_usage === 'no_quotes' ? 'none' : c.scope.quote_usage === 'paraphrase_only' ? (t.paraphrase ? 'paraphrase' : 'none') : t.quote ? 'verbatim' : t.paraphrase ? 'paraphrase' : 'none';
+    c.scope.quote_usage === 'no_quotes'
+      ? 'none'
+      : c.scope.quote_usage === 'paraphrase_only'
+        ? t.paraphrase
+          ? 'paraphrase'
+          : 'none'
+        : t.quote
+          ? 'verbatim'
+          : t.paraphrase
+            ? 'paraphrase'
+            : 'none';
   return { allowed: true, use: photoNote ? { quote, photo, photoNote } : { quote, photo } };
+}
+
+/** One (testimony, asset) pair the gate refused, as reports and the manifest carry it. */
+export interface Refusal {
+  testimony: string;
+  consent_id: string | null;
+  rule: RuleCode;
+  reason: string;
+  asset: string;
+  locale: string;
+  template: string;
+  format: string;
 }

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as fontkit from 'fontkit';
 import { CampaignPressError } from '../errors.js';
-import type { LocaleEntry } from '../i18n/locales.js';
-import { ASSET_ORIGIN } from '../render/origin.js';
+import type { LocaleEntry } from '../i18n/table.js';
+import { ASSET_ORIGIN } from '../util/origin.js';
 
 /**
  * Fonts come from @fontsource packages on npm, never from the machine. Their @font-face rules
@@ -39,7 +39,12 @@ export function loadFontPackage(family: string): FontPackage {
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new CampaignPressError('locale-unknown', `font "${family}" is not installed (${pkg})`, { file: 'locales/locales.json', field: 'fonts' }, `Add it with \`npm install ${pkg}\`, or use a family that is bundled.`);
+    throw new CampaignPressError(
+      'locale-unknown',
+      `font "${family}" is not installed (${pkg})`,
+      { file: 'locales/locales.json', field: 'fonts' },
+      `Add it with \`npm install ${pkg}\`, or use a family that is bundled.`,
+    );
   }
   const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   const blocks: string[] = [];
@@ -51,11 +56,18 @@ export function loadFontPackage(family: string): FontPackage {
       continue;
     }
     // Keep only the woff2 source; point it at the asset origin.
-    css = css.replace(/src:\s*url\(\.\/files\/([^)]+\.woff2)\)\s*format\('woff2'\)[^;]*;/g, (_m, f: string) => `src: url(${ASSET_ORIGIN}/fonts/${pkg.slice('@fontsource/'.length)}@${version}/${f}) format('woff2');`);
+    css = css.replace(
+      /src:\s*url\(\.\/files\/([^)]+\.woff2)\)\s*format\('woff2'\)[^;]*;/g,
+      (_m, f: string) => `src: url(${ASSET_ORIGIN}/fonts/${pkg.slice('@fontsource/'.length)}@${version}/${f}) format('woff2');`,
+    );
     css = css.replace(/font-display:\s*swap;/g, 'font-display: block;');
     blocks.push(css);
   }
-  if (blocks.length === 0) throw new CampaignPressError('locale-unknown', `font package ${pkg} has no 400 or 700 weight`, { file: 'locales/locales.json', field: 'fonts' });
+  if (blocks.length === 0)
+    throw new CampaignPressError('locale-unknown', `font package ${pkg} has no 400 or 700 weight`, {
+      file: 'locales/locales.json',
+      field: 'fonts',
+    });
   const fp: FontPackage = { family, pkg, version, dir, css: blocks.join('\n') };
   packages.set(family, fp);
   return fp;

@@ -1,7 +1,7 @@
 import i18next, { type i18n as I18n, type Resource } from 'i18next';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import { escapeHtml } from '../util/html.js';
-import { formatNumber, selectPlural, type LocaleTable } from './locales.js';
+import { formatNumber, selectPlural, type LocaleTable } from './table.js';
 
 /**
  * Labels and campaign messages, resolved by a fresh i18next instance per build.
@@ -53,7 +53,14 @@ export class Translator {
     const full = count === undefined ? k : `${k}_${selectPlural(this.table, lng, count)}`;
     // A sentinel default tells "missing" (or empty: returnEmptyString is false) apart from a
     // translation, without ever mistaking the key i18next returns for text.
-    const res = this.i18n.t(full, { lng, ns, fallbackLng: false, skipInterpolation: true, returnObjects: false, defaultValue: MISSING } as never) as unknown;
+    const res = this.i18n.t(full, {
+      lng,
+      ns,
+      fallbackLng: false,
+      skipInterpolation: true,
+      returnObjects: false,
+      defaultValue: MISSING,
+    } as never) as unknown;
     return typeof res === 'string' && res !== MISSING && res.length > 0 ? res : undefined;
   }
 
@@ -64,13 +71,21 @@ export class Translator {
       if (text !== undefined) {
         if (l !== lng) {
           this.diagnostics.warn(
-            new CampaignPressError('translation-missing', `"${key}" has no ${lng} translation; the ${l} text is used`, { file: localeFile(lng, key), field: key }),
+            new CampaignPressError('translation-missing', `"${key}" has no ${lng} translation; the ${l} text is used`, {
+              file: localeFile(lng, key),
+              field: key,
+            }),
           );
         }
         return { text, lng: l };
       }
     }
-    this.diagnostics.error(new CampaignPressError('translation-missing', `"${key}" is missing in ${lng} and in all its fallbacks`, { file: localeFile(lng, key), field: key }));
+    this.diagnostics.error(
+      new CampaignPressError('translation-missing', `"${key}" is missing in ${lng} and in all its fallbacks`, {
+        file: localeFile(lng, key),
+        field: key,
+      }),
+    );
     return undefined;
   }
 
@@ -111,7 +126,12 @@ export class Translator {
       const name = m[2];
       if (nested !== undefined) {
         if (depth > 4) {
-          this.diagnostics.error(new CampaignPressError('translation-placeholder', `$t() nesting is too deep at "${key}"`, { file: localeFile(lng, key), field: key }));
+          this.diagnostics.error(
+            new CampaignPressError('translation-placeholder', `$t() nesting is too deep at "${key}"`, {
+              file: localeFile(lng, key),
+              field: key,
+            }),
+          );
           continue;
         }
         const target = nested.includes(':') ? nested : `${splitKey(key)[0]}:${nested}`;
@@ -120,7 +140,10 @@ export class Translator {
         const v = values[name];
         if (v === undefined) {
           this.diagnostics.error(
-            new CampaignPressError('translation-placeholder', `unknown placeholder {{${name}}} in ${lng} "${key}"`, { file: localeFile(lng, key), field: key }),
+            new CampaignPressError('translation-placeholder', `unknown placeholder {{${name}}} in ${lng} "${key}"`, {
+              file: localeFile(lng, key),
+              field: key,
+            }),
           );
           continue;
         }

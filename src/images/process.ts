@@ -28,7 +28,11 @@ export async function processImage(file: string, kind: 'logo' | 'photo', where: 
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat?.isFile()) throw new CampaignPressError('path-not-found', `image ${where.field ?? file} does not exist`, where);
   if (stat.size > MAX_INPUT_BYTES) {
-    throw new CampaignPressError('image-invalid', `image is ${(stat.size / 1048576).toFixed(1)} MB; the limit is ${MAX_INPUT_BYTES / 1048576} MB`, where);
+    throw new CampaignPressError(
+      'image-invalid',
+      `image is ${(stat.size / 1048576).toFixed(1)} MB; the limit is ${MAX_INPUT_BYTES / 1048576} MB`,
+      where,
+    );
   }
   const input = await fs.readFile(file);
   const options = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' as const, sequentialRead: true };
@@ -39,7 +43,11 @@ export async function processImage(file: string, kind: 'logo' | 'photo', where: 
     throw new CampaignPressError('image-invalid', `cannot read the image: ${(e as Error).message}`, where);
   }
   if (!meta.format || !ACCEPTED.has(meta.format)) {
-    throw new CampaignPressError('image-invalid', `image format "${meta.format ?? 'unknown'}" is not accepted; use JPEG, PNG or WebP`, where);
+    throw new CampaignPressError(
+      'image-invalid',
+      `image format "${meta.format ?? 'unknown'}" is not accepted; use JPEG, PNG or WebP`,
+      where,
+    );
   }
   if ((meta.pages ?? 1) > 1) throw new CampaignPressError('image-invalid', 'animated or multi-page images are not accepted', where);
   try {
@@ -47,12 +55,28 @@ export async function processImage(file: string, kind: 'logo' | 'photo', where: 
     let img = sharp(input, options).rotate();
     if (kind === 'photo') {
       img = img.resize({ width: 2400, height: 2400, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' });
-      const { data, info } = await img.jpeg({ quality: 86, mozjpeg: true, chromaSubsampling: '4:2:0' }).toBuffer({ resolveWithObject: true });
-      return { bytes: data, contentType: 'image/jpeg', width: info.width, height: info.height, sourceSha256: sha256(input), sha256: sha256(data) };
+      const { data, info } = await img
+        .jpeg({ quality: 86, mozjpeg: true, chromaSubsampling: '4:2:0' })
+        .toBuffer({ resolveWithObject: true });
+      return {
+        bytes: data,
+        contentType: 'image/jpeg',
+        width: info.width,
+        height: info.height,
+        sourceSha256: sha256(input),
+        sha256: sha256(data),
+      };
     }
     img = img.resize({ width: 1600, height: 1600, fit: 'inside', withoutEnlargement: true });
     const { data, info } = await img.png({ compressionLevel: 9 }).toBuffer({ resolveWithObject: true });
-    return { bytes: data, contentType: 'image/png', width: info.width, height: info.height, sourceSha256: sha256(input), sha256: sha256(data) };
+    return {
+      bytes: data,
+      contentType: 'image/png',
+      width: info.width,
+      height: info.height,
+      sourceSha256: sha256(input),
+      sha256: sha256(data),
+    };
   } catch (e) {
     throw new CampaignPressError('image-invalid', `cannot decode the image: ${(e as Error).message}`, where);
   }

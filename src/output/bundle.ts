@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
 import { CampaignPressError } from '../errors.js';
-import { buildDate } from '../render/pdf.js';
+import { buildDate } from '../util/dates.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
 import { createManifest, readManifest, renderManifest, type Manifest, type ManifestAsset } from './manifest.js';
-import { isPseudo } from '../locales/pseudo.js';
+import { isPseudo } from '../i18n/pseudo.js';
 
 /**
  * A release bundle: every asset of the manifest, the manifest and SHA256SUMS, in one zip whose
@@ -41,9 +41,21 @@ export async function bundleCampaign(outRoot: string, campaignId: string): Promi
     const p = path.join(dir, a.path);
     if (!isInside(dir, p)) throw new CampaignPressError('output-unsafe', `manifest path ${a.path} escapes ${dir}`);
     const bytes = await fs.readFile(p).catch(() => undefined);
-    if (!bytes) throw new CampaignPressError('path-not-found', `${a.path} is in the manifest but not on disk`, { file: p }, 'Build again; the output folder was changed by hand.');
+    if (!bytes)
+      throw new CampaignPressError(
+        'path-not-found',
+        `${a.path} is in the manifest but not on disk`,
+        { file: p },
+        'Build again; the output folder was changed by hand.',
+      );
     const digest = sha256(bytes);
-    if (digest !== a.sha256) throw new CampaignPressError('output-unsafe', `${a.path} does not match its manifest checksum`, { file: p }, 'Build again; the file was changed after the build.');
+    if (digest !== a.sha256)
+      throw new CampaignPressError(
+        'output-unsafe',
+        `${a.path} does not match its manifest checksum`,
+        { file: p },
+        'Build again; the file was changed after the build.',
+      );
     sums.push(`${digest}  ${campaignId}/${a.path}`);
     contents.push([`${campaignId}/${a.path}`, bytes]);
   }
@@ -70,7 +82,14 @@ export async function bundleCampaign(outRoot: string, campaignId: string): Promi
   await writeFileAtomic(sumsPath, sumsText);
   await writeFileAtomic(zipPath, zipBytes);
   await writeFileAtomic(`${zipPath}.sha256`, `${sha256(zipBytes)}  ${campaignId}.zip\n`);
-  return { zip: zipPath, sums: sumsPath, entries: contents.length, bytes: zipBytes.length, sha256: sha256(zipBytes), leftOut: pseudo.map((a) => a.path) };
+  return {
+    zip: zipPath,
+    sums: sumsPath,
+    entries: contents.length,
+    bytes: zipBytes.length,
+    sha256: sha256(zipBytes),
+    leftOut: pseudo.map((a) => a.path),
+  };
 }
 
 /**
@@ -92,20 +111,39 @@ export async function mergeShards(dirs: string[], outRoot: string): Promise<{ ca
       if (m) manifests.push({ dir: path.join(d, n), m });
     }
   }
-  if (!manifests.length) throw new CampaignPressError('path-not-found', `no manifest.json under ${dirs.join(', ')}`, {}, 'Pass the --out folders of the shard builds.');
+  if (!manifests.length)
+    throw new CampaignPressError(
+      'path-not-found',
+      `no manifest.json under ${dirs.join(', ')}`,
+      {},
+      'Pass the --out folders of the shard builds.',
+    );
   const first = manifests[0]!.m;
   for (const { dir, m } of manifests) {
-    if (m.campaign !== first.campaign || m.as_of !== first.as_of) throw new CampaignPressError('usage', `${dir} is ${m.campaign} as of ${m.as_of}, not ${first.campaign} as of ${first.as_of}`, { file: dir }, 'Merge shards of one build (same campaign and --as-of).');
+    if (m.campaign !== first.campaign || m.as_of !== first.as_of)
+      throw new CampaignPressError(
+        'usage',
+        `${dir} is ${m.campaign} as of ${m.as_of}, not ${first.campaign} as of ${first.as_of}`,
+        { file: dir },
+        'Merge shards of one build (same campaign and --as-of).',
+      );
   }
   const seen = new Map<string, string>();
   const assets: ManifestAsset[] = [];
   const dest = path.join(outRoot, first.campaign);
   for (const { dir, m } of manifests) {
     for (const a of m.assets) {
-      if (seen.has(a.path)) throw new CampaignPressError('usage', `${a.path} is in two shards (${seen.get(a.path)} and ${dir})`, { file: dir }, 'Each shard must build a different --shard K/N of the same N.');
+      if (seen.has(a.path))
+        throw new CampaignPressError(
+          'usage',
+          `${a.path} is in two shards (${seen.get(a.path)} and ${dir})`,
+          { file: dir },
+          'Each shard must build a different --shard K/N of the same N.',
+        );
       seen.set(a.path, dir);
       const bytes = await fs.readFile(path.join(dir, a.path)).catch(() => undefined);
-      if (!bytes || sha256(bytes) !== a.sha256) throw new CampaignPressError('output-unsafe', `${path.join(dir, a.path)} is missing or does not match its manifest`, { file: dir });
+      if (!bytes || sha256(bytes) !== a.sha256)
+        throw new CampaignPressError('output-unsafe', `${path.join(dir, a.path)} is missing or does not match its manifest`, { file: dir });
       const target = path.join(dest, a.path);
       if (!isInside(dest, target)) throw new CampaignPressError('output-unsafe', `${a.path} escapes ${dest}`);
       await writeFileAtomic(target, bytes);

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Refusal } from '../build/plan.js';
-import { buildDate } from '../render/pdf.js';
+import type { Refusal } from '../consent/gate.js';
+import { buildDate } from '../util/dates.js';
 import { VERSION } from '../version.js';
 
 export interface ManifestAsset {
@@ -36,7 +36,14 @@ export interface Manifest {
   refusals: Refusal[];
 }
 
-export function createManifest(campaign: string, asOf: string, regions: string[], assets: ManifestAsset[], refusals: Refusal[], shard?: string): Manifest {
+export function createManifest(
+  campaign: string,
+  asOf: string,
+  regions: string[],
+  assets: ManifestAsset[],
+  refusals: Refusal[],
+  shard?: string,
+): Manifest {
   const m: Manifest = {
     manifest_version: 1,
     generator: `campaign-press ${VERSION}`,
@@ -45,7 +52,9 @@ export function createManifest(campaign: string, asOf: string, regions: string[]
     regions,
     ...(shard ? { shard } : {}),
     assets: [...assets].sort((a, b) => a.path.localeCompare(b.path, 'en')),
-    refusals: [...refusals].sort((a, b) => `${a.asset}|${a.testimony}|${a.rule}`.localeCompare(`${b.asset}|${b.testimony}|${b.rule}`, 'en')),
+    refusals: [...refusals].sort((a, b) =>
+      `${a.asset}|${a.testimony}|${a.rule}`.localeCompare(`${b.asset}|${b.testimony}|${b.rule}`, 'en'),
+    ),
   };
   // No wall-clock time unless the caller pins one (reproducible builds).
   if (process.env.SOURCE_DATE_EPOCH) m.built_at = buildDate().toISOString();

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import chokidar from 'chokidar';
-import { build, type BuildOptions, type BuildReport } from '../build/build.js';
+import { build, type BuildOptions, type BuildReport } from '../pipeline/run.js';
 import { CampaignPressError, ValidationErrors, type Problem } from '../errors.js';
 import { isInside } from '../util/files.js';
 import { escapeHtml } from '../util/html.js';
@@ -26,7 +26,13 @@ interface State {
   campaign?: string;
 }
 
-const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.pdf': 'application/pdf', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.pdf': 'application/pdf',
+  '.json': 'application/json',
+};
 
 export async function startPreview(opts: PreviewOptions): Promise<{ url: string; close: () => Promise<void>; state: State }> {
   const state: State = { generation: 0, building: false, problems: [] };
@@ -80,7 +86,15 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
     }
     if (url.pathname === '/api/status') {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      res.end(JSON.stringify({ generation: state.generation, building: state.building, problems: state.problems, assets: state.report?.assets ?? [], refusals: state.report?.refusals ?? [] }));
+      res.end(
+        JSON.stringify({
+          generation: state.generation,
+          building: state.building,
+          problems: state.problems,
+          assets: state.report?.assets ?? [],
+          refusals: state.report?.refusals ?? [],
+        }),
+      );
       return;
     }
     if (url.pathname.startsWith('/files/') && state.campaign) {
@@ -101,7 +115,11 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
       return;
     }
     if (url.pathname === '/') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-src 'self'" });
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-src 'self'",
+      });
       res.end(renderGallery(state, opts.locales));
       return;
     }
@@ -110,7 +128,16 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' ? new CampaignPressError('usage', `port ${opts.port} is in use`, { field: '--port' }, 'Pick another port with --port, or 0 for any free one.') : e),
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new CampaignPressError(
+              'usage',
+              `port ${opts.port} is in use`,
+              { field: '--port' },
+              'Pick another port with --port, or 0 for any free one.',
+            )
+          : e,
+      ),
     );
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
@@ -118,10 +145,10 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : opts.port}/`;
 
   await rebuild();
-  const watcher = chokidar.watch(
-    [path.resolve(opts.campaignDir), path.join(opts.root, 'locales'), path.join(opts.root, 'templates')],
-    { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 } },
-  );
+  const watcher = chokidar.watch([path.resolve(opts.campaignDir), path.join(opts.root, 'locales'), path.join(opts.root, 'templates')], {
+    ignoreInitial: true,
+    awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 },
+  });
   let timer: NodeJS.Timeout | undefined;
   watcher.on('all', (_event, file) => {
     opts.onEvent?.(`changed: ${path.relative(opts.root, file)}`);
@@ -147,15 +174,26 @@ function renderGallery(state: State, locales?: string[]): string {
   const byLocale = new Map<string, typeof assets>();
   for (const a of assets) byLocale.set(a.locale, [...(byLocale.get(a.locale) ?? []), a]);
   const problems = state.problems
-    .map((p) => `<li class="${p.code.startsWith('render') || p.code === 'internal' ? 'err' : ''}"><b>${escapeHtml(p.file ?? '')}${p.line ? `:${p.line}` : ''}</b> ${escapeHtml(p.message)} <i>${escapeHtml(p.hint)}</i></li>`)
+    .map(
+      (p) =>
+        `<li class="${p.code.startsWith('render') || p.code === 'internal' ? 'err' : ''}"><b>${escapeHtml(p.file ?? '')}${p.line ? `:${p.line}` : ''}</b> ${escapeHtml(p.message)} <i>${escapeHtml(p.hint)}</i></li>`,
+    )
     .join('');
-  const refusals = (state.report?.refusals ?? []).map((r) => `<li><b>${escapeHtml(r.asset)}</b>: ${escapeHtml(r.testimony)} (${escapeHtml(r.consent_id ?? 'no consent')}) ${escapeHtml(r.rule)}</li>`).join('');
+  const refusals = (state.report?.refusals ?? [])
+    .map(
+      (r) =>
+        `<li><b>${escapeHtml(r.asset)}</b>: ${escapeHtml(r.testimony)} (${escapeHtml(r.consent_id ?? 'no consent')}) ${escapeHtml(r.rule)}</li>`,
+    )
+    .join('');
   const sections = [...byLocale.entries()]
     .map(([locale, list]) => {
       const cards = list
         .map((a) => {
           const src = `/files/${a.path.split('/').map(encodeURIComponent).join('/')}?g=${state.generation}`;
-          const media = a.output === 'pdf' ? `<iframe src="${src}" title="${escapeHtml(a.path)}" loading="lazy"></iframe>` : `<img src="${src}" alt="${escapeHtml(a.path)}" loading="lazy">`;
+          const media =
+            a.output === 'pdf'
+              ? `<iframe src="${src}" title="${escapeHtml(a.path)}" loading="lazy"></iframe>`
+              : `<img src="${src}" alt="${escapeHtml(a.path)}" loading="lazy">`;
           return `<figure><a href="${src}" target="_blank" rel="noopener">${media}</a><figcaption>${escapeHtml(a.template)} · ${escapeHtml(a.format)}${a.testimonies.length ? ` · ${escapeHtml(a.testimonies.join(', '))}` : ''}</figcaption></figure>`;
         })
         .join('');

@@ -18,11 +18,14 @@ export interface ResolvedBrowser {
 }
 
 const SYSTEM_CANDIDATES: Record<string, string[]> = {
-  linux: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome', '/snap/bin/chromium'],
-  darwin: [
-    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  linux: [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome-stable',
+    '/usr/bin/google-chrome',
+    '/snap/bin/chromium',
   ],
+  darwin: ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium'],
   win32: [
     path.join(process.env.PROGRAMFILES ?? 'C:\\Program Files', 'Google\\Chrome\\Application\\chrome.exe'),
     path.join(process.env['PROGRAMFILES(X86)'] ?? 'C:\\Program Files (x86)', 'Google\\Chrome\\Application\\chrome.exe'),
@@ -44,7 +47,8 @@ export function puppeteerCacheDir(): string {
 
 export async function resolveBrowser(explicit?: string): Promise<ResolvedBrowser> {
   if (explicit) {
-    if (!executable(explicit)) throw new CampaignPressError('browser-not-found', `--chromium ${explicit} is not an executable file`, { field: '--chromium' });
+    if (!executable(explicit))
+      throw new CampaignPressError('browser-not-found', `--chromium ${explicit} is not an executable file`, { field: '--chromium' });
     return { executablePath: explicit, source: 'option' };
   }
   for (const name of ['CAMPAIGN_PRESS_CHROMIUM', 'PUPPETEER_EXECUTABLE_PATH'] as const) {

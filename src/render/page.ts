@@ -2,6 +2,7 @@ import type { Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
+import { pagePixels } from '../templates/format.js';
 import { finishPdf, type PdfMetadata } from './pdf.js';
 import type { PageSession, RenderPool } from './pool.js';
 
@@ -10,8 +11,6 @@ import type { PageSession, RenderPool } from './pool.js';
  * pixel size, or a tagged PDF at the page size plus bleed. Returns what was seen on the page
  * (text, fonts that were not bundled, blocked requests, overflow) for the caller to judge.
  */
-
-export const MM_TO_PX = 96 / 25.4;
 
 export interface RenderOutcome {
   bytes: Buffer;
@@ -25,12 +24,6 @@ export interface RenderOutcome {
   blocked: string[];
   navigations: string[];
   overflow: string[];
-}
-
-/** Outer size of the page in CSS px, bleed included. */
-export function pagePixels(f: FormatSpec): { width: number; height: number } {
-  if (f.unit === 'px') return { width: f.width, height: f.height };
-  return { width: Math.round((f.width + 2 * f.bleed) * MM_TO_PX), height: Math.round((f.height + 2 * f.bleed) * MM_TO_PX) };
 }
 
 async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow'>> {
@@ -56,7 +49,8 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
         const lh = parseFloat(getComputedStyle(owner).lineHeight);
         const range = document.createRange();
         range.selectNodeContents(n);
-        for (const rect of Array.from(range.getClientRects())) out.push({ rect, pad: Number.isFinite(lh) ? Math.max(0, (rect.height - lh) / 2) : 0, owner });
+        for (const rect of Array.from(range.getClientRects()))
+          out.push({ rect, pad: Number.isFinite(lh) ? Math.max(0, (rect.height - lh) / 2) : 0, owner });
       }
       return out;
     };
@@ -66,7 +60,8 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
     const escapee = (el: HTMLElement, lines = fragments(el), tolerance = 1): Element | undefined => {
       const box = el.getBoundingClientRect();
       const outside = (b: DOMRect) =>
-        (b.width > 0 || b.height > 0) && (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1);
+        (b.width > 0 || b.height > 0) &&
+        (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1);
       for (const d of Array.from(el.querySelectorAll('*'))) {
         if (outside(d.getBoundingClientRect())) return d;
       }
@@ -114,8 +109,14 @@ async function settle(page: Page, session: PageSession): Promise<Pick<RenderOutc
   const { text, laidOutLetters, domLetters } = await page.evaluate(() => {
     const dom = Array.from(document.body.querySelectorAll('*'))
       .filter((el) => !['STYLE', 'SCRIPT'].includes(el.tagName))
-      .flatMap((el) => Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? ''))
+      .flatMap((el) =>
+        Array.from(el.childNodes)
+          .filter((n) => n.nodeType === 3)
+          .map((n) => n.textContent ?? ''),
+      )
       .join(' ');
+    // innerText on purpose: it is the text as laid out (hidden text excluded, line breaks kept).
+    // biome-ignore lint/performance/useDomNodeTextContent: layout text is what is scanned
     const laidOut = document.body.innerText;
     const parts = [laidOut, dom, document.title];
     for (const el of Array.from(document.querySelectorAll('[alt], [aria-label], [title]'))) {
@@ -150,7 +151,10 @@ async function findFallbackFonts(session: PageSession): Promise<{ text: string; 
   const targets: { id: number; text: string }[] = [];
   const walk = (n: DomNode) => {
     if (n.nodeType === 1 && !['SCRIPT', 'STYLE', 'HEAD', 'TITLE'].includes(n.nodeName)) {
-      const own = (n.children ?? []).filter((c) => c.nodeType === 3).map((c) => c.nodeValue).join('');
+      const own = (n.children ?? [])
+        .filter((c) => c.nodeType === 3)
+        .map((c) => c.nodeValue)
+        .join('');
       if (own.trim()) targets.push({ id: n.nodeId, text: own.trim() });
     }
     for (const c of n.children ?? []) walk(c);
@@ -168,7 +172,13 @@ async function findFallbackFonts(session: PageSession): Promise<{ text: string; 
   return out;
 }
 
-export async function renderAsset(pool: RenderPool, label: string, html: string, format: FormatSpec, pdfMeta: PdfMetadata): Promise<RenderOutcome> {
+export async function renderAsset(
+  pool: RenderPool,
+  label: string,
+  html: string,
+  format: FormatSpec,
+  pdfMeta: PdfMetadata,
+): Promise<RenderOutcome> {
   // The page is held only for browser work; encoding (sharp) and PDF finishing (pdf-lib) run
   // after it is released, so the next asset renders meanwhile.
   const captured = await pool.run(label, async (page, session) => {
@@ -191,7 +201,12 @@ export async function renderAsset(pool: RenderPool, label: string, html: string,
       });
     } else {
       // Chromium's PNG only carries pixels to sharp, which encodes the final file: encode it fast.
-      raw = await page.screenshot({ type: 'png', clip: { x: 0, y: 0, width: px.width, height: px.height }, captureBeyondViewport: false, optimizeForSpeed: true });
+      raw = await page.screenshot({
+        type: 'png',
+        clip: { x: 0, y: 0, width: px.width, height: px.height },
+        captureBeyondViewport: false,
+        optimizeForSpeed: true,
+      });
     }
     return { raw: Buffer.from(raw), seen, blocked: [...session.blocked], navigations: [...session.navigations] };
   });

@@ -1,5 +1,6 @@
 import { PDFDocument, PDFName } from 'pdf-lib';
 import type { FormatSpec } from '../templates/engine.js';
+import { buildDate } from '../util/dates.js';
 
 /**
  * Print finishing with pdf-lib: TrimBox and BleedBox for the printer, document metadata from
@@ -15,11 +16,6 @@ export interface PdfMetadata {
 }
 
 const PT_PER_MM = 72 / 25.4;
-
-export function buildDate(): Date {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  return new Date(epoch && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : 0);
-}
 
 export async function finishPdf(raw: Buffer, format: FormatSpec, meta: PdfMetadata): Promise<{ bytes: Buffer; pages: number }> {
   const doc = await PDFDocument.load(raw, { updateMetadata: false });

@@ -3,7 +3,7 @@ import puppeteer, { type Browser, type BrowserContext, type CDPSession, type HTT
 import { CampaignPressError } from '../errors.js';
 import { fontFile } from '../fonts/fonts.js';
 import { CHROMIUM_ARGS, resolveBrowser } from './chromium.js';
-import { ASSET_ORIGIN } from './origin.js';
+import { ASSET_ORIGIN } from '../util/origin.js';
 
 /**
  * One Chromium per build, a small pool of reused pages (each in its own browser context: two
@@ -89,10 +89,18 @@ export class RenderPool {
     // The CSP stops some requests inside the renderer, before interception sees them. Chromium
     // raises an issue for each refusal (with the blocked URL), so those are reported too.
     await session.cdp.send('Audits.enable');
-    session.cdp.on('Audits.issueAdded', (e: { issue: { code: string; details: { contentSecurityPolicyIssueDetails?: { blockedURL?: string; violatedDirective?: string } } } }) => {
-      const d = e.issue.details.contentSecurityPolicyIssueDetails;
-      if (e.issue.code === 'ContentSecurityPolicyIssue' && d) session.blocked.push(`${d.blockedURL ?? '(inline content)'} (refused by the content security policy, ${d.violatedDirective ?? ''})`);
-    });
+    session.cdp.on(
+      'Audits.issueAdded',
+      (e: {
+        issue: { code: string; details: { contentSecurityPolicyIssueDetails?: { blockedURL?: string; violatedDirective?: string } } };
+      }) => {
+        const d = e.issue.details.contentSecurityPolicyIssueDetails;
+        if (e.issue.code === 'ContentSecurityPolicyIssue' && d)
+          session.blocked.push(
+            `${d.blockedURL ?? '(inline content)'} (refused by the content security policy, ${d.violatedDirective ?? ''})`,
+          );
+      },
+    );
     page.on('request', (req: HTTPRequest) => void this.answer(req, page, session));
     return { context, page, session };
   }
@@ -109,9 +117,16 @@ export class RenderPool {
       if (url.startsWith(`${ASSET_ORIGIN}/`)) {
         const p = url.slice(ASSET_ORIGIN.length + 1);
         const asset = this.assets.get(url);
-        if (asset) return await req.respond({ status: 200, contentType: asset.contentType, headers: { 'Access-Control-Allow-Origin': '*' }, body: asset.body });
+        if (asset)
+          return await req.respond({
+            status: 200,
+            contentType: asset.contentType,
+            headers: { 'Access-Control-Allow-Origin': '*' },
+            body: asset.body,
+          });
         const font = fontFile(p);
-        if (font) return await req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
+        if (font)
+          return await req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
       }
       if (url.startsWith('data:')) return await req.continue();
       session.blocked.push(url);
@@ -162,11 +177,18 @@ export class RenderPool {
         let timer: NodeJS.Timeout | undefined;
         try {
           const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new CampaignPressError('render-timeout', `${label} did not finish within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+            timer = setTimeout(
+              () => reject(new CampaignPressError('render-timeout', `${label} did not finish within ${this.timeoutMs / 1000} s`)),
+              this.timeoutMs,
+            );
           });
           return await Promise.race([job(slot.page, slot.session), timeout]);
         } catch (e) {
-          const crashed = !(e instanceof CampaignPressError) && /Target closed|Session closed|detached|crash|Protocol error|Connection closed|Execution context was destroyed|has been closed|Page closed/i.test((e as Error).message);
+          const crashed =
+            !(e instanceof CampaignPressError) &&
+            /Target closed|Session closed|detached|crash|Protocol error|Connection closed|Execution context was destroyed|has been closed|Page closed/i.test(
+              (e as Error).message,
+            );
           const timedOut = e instanceof CampaignPressError && e.code === 'render-timeout';
           if ((crashed || timedOut) && attempt === 0) {
             slot = await this.replace(slot);

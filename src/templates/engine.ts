@@ -4,10 +4,11 @@ import Handlebars from 'handlebars';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { CampaignPressError, ValidationErrors } from '../errors.js';
-import { validate } from '../campaign/frontmatter.js';
-import { formatDate, formatNumber, type LocaleTable } from '../i18n/locales.js';
+import { validate } from '../util/structured.js';
+import { formatDate, formatNumber, type LocaleTable } from '../i18n/table.js';
 import type { Translator } from '../i18n/translator.js';
-import { displayPath, parseJsonStrict, sha256 } from '../util/files.js';
+import { displayPath, sha256 } from '../util/files.js';
+import { parseJsonStrict } from '../util/structured.js';
 import { escapeHtml, isAllowedUrl } from '../util/html.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -91,7 +92,7 @@ export function qrSvg(text: string): string {
 
 function createEnvironment(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.registerHelper('t', function (key: unknown, options: Handlebars.HelperOptions) {
+  hb.registerHelper('t', (key: unknown, options: Handlebars.HelperOptions) => {
     if (typeof key !== 'string') throw new Error('t needs a key: {{t "helpline"}}');
     const ctx = helperCtx(options);
     const hash = { ...(options.hash as Record<string, unknown>) };
@@ -104,32 +105,32 @@ function createEnvironment(): typeof Handlebars {
     }
     return new hb.SafeString(ctx.translator.html(ctx.lng, key, { count: typeof count === 'number' ? count : undefined, values }));
   });
-  hb.registerHelper('md', function (src: unknown) {
+  hb.registerHelper('md', (src: unknown) => {
     if (src === null || src === undefined) return '';
     if (typeof src !== 'string') throw new Error('md needs Markdown text');
     return new hb.SafeString(renderMarkdown(src).html);
   });
-  hb.registerHelper('num', function (n: unknown, options: Handlebars.HelperOptions) {
+  hb.registerHelper('num', (n: unknown, options: Handlebars.HelperOptions) => {
     if (typeof n !== 'number') throw new Error('num needs a number');
     const ctx = helperCtx(options);
     return formatNumber(ctx.table.get(ctx.lng), n);
   });
-  hb.registerHelper('date', function (d: unknown, options: Handlebars.HelperOptions) {
+  hb.registerHelper('date', (d: unknown, options: Handlebars.HelperOptions) => {
     if (typeof d !== 'string') throw new Error('date needs a YYYY-MM-DD string');
     const ctx = helperCtx(options);
     return formatDate(ctx.table.get(ctx.lng), d);
   });
-  hb.registerHelper('qr', function (text: unknown) {
+  hb.registerHelper('qr', (text: unknown) => {
     if (typeof text !== 'string' || !isAllowedUrl(text)) throw new Error('qr needs an https URL');
     return new hb.SafeString(qrSvg(text));
   });
-  hb.registerHelper('asset', function (p: unknown, options: Handlebars.HelperOptions) {
+  hb.registerHelper('asset', (p: unknown, options: Handlebars.HelperOptions) => {
     if (typeof p !== 'string') throw new Error('asset needs a campaign asset path');
     const url = helperCtx(options).assets.get(p);
     if (!url) throw new Error(`asset "${p}" is not a processed campaign image`);
     return url;
   });
-  hb.registerHelper('url', function (u: unknown) {
+  hb.registerHelper('url', (u: unknown) => {
     if (typeof u !== 'string' || !isAllowedUrl(u)) throw new Error(`url "${String(u)}" is not allowed (https, tel, mailto only)`);
     return u;
   });
@@ -156,7 +157,10 @@ export function lintTemplate(src: string): LintProblem[] {
     [/<\s*(script|iframe|object|embed|link|meta|base|form|frame|frameset|portal)\b/gi, 'element not allowed in templates'],
     [/\son[a-z]+\s*=/gi, 'event handler attributes are not allowed'],
     [/http-equiv/gi, 'http-equiv is not allowed'],
-    [/\b(?:href|src|srcset|xlink:href|action|formaction|poster|background|ping)\s*=\s*(?!["']?(?:\{\{\s*(?:url|asset)\b|#))/gi, 'URLs must go through the url or asset helper'],
+    [
+      /\b(?:href|src|srcset|xlink:href|action|formaction|poster|background|ping)\s*=\s*(?!["']?(?:\{\{\s*(?:url|asset)\b|#))/gi,
+      'URLs must go through the url or asset helper',
+    ],
     [/url\(\s*["']?(?!#)/gi, 'CSS url() is not allowed in templates'],
     [/javascript:/gi, 'javascript: URLs are not allowed'],
     [/\{\{\s*[#^]?\s*>/g, 'partials are not allowed'],
@@ -213,7 +217,12 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   const dir = path.join(templatesDir, name);
   if (!/^[a-z0-9-]+$/.test(name) || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     const known = listTemplates(templatesDir);
-    throw new CampaignPressError('template-unknown', `unknown template "${name}"`, where, `Use one of: ${known.join(', ') || '(none found in templates/)'}.`);
+    throw new CampaignPressError(
+      'template-unknown',
+      `unknown template "${name}"`,
+      where,
+      `Use one of: ${known.join(', ') || '(none found in templates/)'}.`,
+    );
   }
   const specFile = path.join(dir, 'template.json');
   const hbsFile = path.join(dir, 'template.hbs');
@@ -234,19 +243,31 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   const css = read(cssFile, true);
   const shared = read(path.join(templatesDir, '_shared', 'base.css'), true);
   const problems: CampaignPressError[] = [];
-  for (const p of lintTemplate(src)) problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
-  for (const p of lintCss(css)) problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(cssFile), line: p.line }));
+  for (const p of lintTemplate(src))
+    problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
+  for (const p of lintCss(css))
+    problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(cssFile), line: p.line }));
   let ast: hbs.AST.Program;
   try {
     ast = Handlebars.parse(src);
   } catch (e) {
     const msg = (e as Error).message;
     const m = /line (\d+)/.exec(msg);
-    throw new CampaignPressError('template-invalid', `Handlebars syntax: ${msg.split('\n')[0]}`, { file: displayPath(hbsFile), line: m ? Number(m[1]) : undefined });
+    throw new CampaignPressError('template-invalid', `Handlebars syntax: ${msg.split('\n')[0]}`, {
+      file: displayPath(hbsFile),
+      line: m ? Number(m[1]) : undefined,
+    });
   }
-  for (const p of astProblems(ast)) problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
+  for (const p of astProblems(ast))
+    problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
   if (problems.length) throw new ValidationErrors(problems);
-  const render = env.compile(ast, { strict: true, knownHelpersOnly: true, knownHelpers: KNOWN_HELPERS, noEscape: false, preventIndent: true });
+  const render = env.compile(ast, {
+    strict: true,
+    knownHelpersOnly: true,
+    knownHelpers: KNOWN_HELPERS,
+    noEscape: false,
+    preventIndent: true,
+  });
   const formats = new Map<string, FormatSpec>();
   for (const [fname, f] of Object.entries(spec.formats)) {
     formats.set(fname, { name: fname, width: f.width, height: f.height, unit: f.unit, bleed: f.bleed, output: f.output ?? spec.output });
@@ -272,6 +293,9 @@ export function runTemplate(t: Template, context: object): string {
     if (e instanceof CampaignPressError) throw e;
     const msg = (e as Error).message.split('\n')[0] ?? '';
     const m = /line (\d+)|:(\d+):/.exec((e as Error).message);
-    throw new CampaignPressError('template-invalid', `template "${t.name}": ${msg}`, { file: displayPath(path.join(t.dir, 'template.hbs')), line: m ? Number(m[1] ?? m[2]) : undefined });
+    throw new CampaignPressError('template-invalid', `template "${t.name}": ${msg}`, {
+      file: displayPath(path.join(t.dir, 'template.hbs')),
+      line: m ? Number(m[1] ?? m[2]) : undefined,
+    });
   }
 }

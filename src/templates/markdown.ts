@@ -21,7 +21,10 @@ export function renderMarkdown(src: string): MarkdownResult {
   const problems: string[] = [];
   const walk = (list: ReturnType<typeof md.parse>) => {
     for (const t of list) {
-      if (t.type === 'image') problems.push(`an image in Markdown ("${t.content || t.attrGet('src')}") is not allowed; photos come from the testimony frontmatter`);
+      if (t.type === 'image')
+        problems.push(
+          `an image in Markdown ("${t.content || t.attrGet('src')}") is not allowed; photos come from the testimony frontmatter`,
+        );
       if (t.type === 'link_open') {
         const href = t.attrGet('href') ?? '';
         if (!isAllowedUrl(href)) {
@@ -41,7 +44,13 @@ export function markdownText(src: string): string {
   const tokens = md.parse(src, {});
   const out: string[] = [];
   for (const t of tokens) {
-    if (t.type === 'inline') out.push((t.children ?? []).filter((c) => c.type === 'text' || c.type === 'code_inline').map((c) => c.content).join(''));
+    if (t.type === 'inline')
+      out.push(
+        (t.children ?? [])
+          .filter((c) => c.type === 'text' || c.type === 'code_inline')
+          .map((c) => c.content)
+          .join(''),
+      );
   }
   return out.join('\n');
 }

@@ -1,10 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { CampaignPressError } from '../errors.js';
-import { jsonErrorOffset } from './json-position.js';
-import type { ParsedYaml } from '../campaign/frontmatter.js';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -53,32 +50,6 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fs.rm(tmp, { force: true });
     throw e;
   }
-}
-
-/**
- * Read a JSON file strictly: syntax errors and duplicate keys are errors with a line number.
- * JSON is a subset of YAML 1.2, so the yaml parser gives duplicate-key detection and line numbers.
- */
-export function parseJsonStrict(text: string, file: string): ParsedYaml {
-  const src = text.replace(/^\uFEFF/, '');
-  try {
-    JSON.parse(src);
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0]!;
-    const m = /position (\d+)/.exec(msg);
-    const offset = m ? Number(m[1]) : jsonErrorOffset(src);
-    const line = offset >= 0 ? src.slice(0, offset).split('\n').length : undefined;
-    throw new CampaignPressError('json-syntax', `invalid JSON: ${msg.replace(/, ".*$/, '')}`, { file, line });
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(src, { uniqueKeys: true, lineCounter, schema: 'json' });
-  const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
-  if (dup) {
-    const line = lineCounter.linePos(dup.pos[0]).line;
-    throw new CampaignPressError('json-duplicate-key', `duplicate key: ${dup.message.split('\n')[0]}`, { file, line });
-  }
-  // Other YAML-only complaints about valid JSON are irrelevant: the data comes from JSON.parse.
-  return { data: JSON.parse(src), doc, lineCounter, firstLine: 1, file };
 }
 
 export async function exists(p: string): Promise<boolean> {

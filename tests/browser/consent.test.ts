@@ -2,10 +2,21 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, loadProject } from '../../src/build/build.js';
-import { recall, reportConsent } from '../../src/consent/report.js';
+import { build, loadProject } from '../../src/pipeline/run.js';
+import { recall, reportConsent } from '../../src/output/consent-report.js';
 import { hashTerm } from '../../src/consent/denylist.js';
-import { campaignMd, canaryJpeg, defaultConsent, listFiles, makeProject, pdfInfo, pdfTextLogical, sha256, testimonyMd, writeFiles } from '../helpers.js';
+import {
+  campaignMd,
+  canaryJpeg,
+  defaultConsent,
+  listFiles,
+  makeProject,
+  pdfInfo,
+  pdfTextLogical,
+  sha256,
+  testimonyMd,
+  writeFiles,
+} from '../helpers.js';
 
 /**
  * A campaign we did not design around, with planted consent faults. Each fault is refused with
@@ -34,8 +45,15 @@ beforeAll(async () => {
   // A PDF that shows the photo without any CSS filter: Chromium then embeds the JPEG bytes as
   // they are, so metadata surviving our re-encoding would reach the PDF.
   writeFiles(path.join(root, 'templates', 'photo-sheet'), {
-    'template.json': JSON.stringify({ description: 'test', channel: 'pdf', output: 'pdf', testimonies: 'each', formats: { a6: { width: 105, height: 148, unit: 'mm', bleed: 0 } } }),
-    'template.hbs': '<main class="page">{{#if testimony.photo}}<img src="{{asset testimony.photo}}" alt="" style="width:100%">{{/if}}<p>{{testimony.display_name}}</p></main>',
+    'template.json': JSON.stringify({
+      description: 'test',
+      channel: 'pdf',
+      output: 'pdf',
+      testimonies: 'each',
+      formats: { a6: { width: 105, height: 148, unit: 'mm', bleed: 0 } },
+    }),
+    'template.hbs':
+      '<main class="page">{{#if testimony.photo}}<img src="{{asset testimony.photo}}" alt="" style="width:100%">{{/if}}<p>{{testimony.display_name}}</p></main>',
   });
   writeFiles(campaignDir, {
     'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'], regions: ['IQ-AR', 'IQ-SU'], outputs }),
@@ -46,10 +64,26 @@ beforeAll(async () => {
       extra: 'photo: assets/ok-photo.jpg\n',
       consent: defaultConsent({ id: 'CR-OK', photo: `  photo:\n    permission: obscured\n    sha256: "${sha256(photo)}"\n` }),
     }),
-    'testimonies/expired.md': testimonyMd({ id: 'expired', quote: 'EXPIREDQUOTE text', consent: defaultConsent({ id: 'CR-EXP', expires_on: '2026-05-01', review_by: '2026-04-01' }) }),
-    'testimonies/withdrawn.md': testimonyMd({ id: 'withdrawn', quote: 'WITHDRAWNQUOTE text', consent: defaultConsent({ id: 'CR-WD', status: 'withdrawn' }) }),
-    'testimonies/excluded.md': testimonyMd({ id: 'excluded', quote: 'EXCLUDEDQUOTE text', consent: defaultConsent({ id: 'CR-EXC', regions: 'IQ-AR, IQ-SU', excluded_regions: 'IQ-SU' }) }),
-    'testimonies/minor.md': testimonyMd({ id: 'minor', quote: 'MINORQUOTE text', consent: defaultConsent({ id: 'CR-MIN', age_band: 'minor_16_17', given_by: 'self' }) }),
+    'testimonies/expired.md': testimonyMd({
+      id: 'expired',
+      quote: 'EXPIREDQUOTE text',
+      consent: defaultConsent({ id: 'CR-EXP', expires_on: '2026-05-01', review_by: '2026-04-01' }),
+    }),
+    'testimonies/withdrawn.md': testimonyMd({
+      id: 'withdrawn',
+      quote: 'WITHDRAWNQUOTE text',
+      consent: defaultConsent({ id: 'CR-WD', status: 'withdrawn' }),
+    }),
+    'testimonies/excluded.md': testimonyMd({
+      id: 'excluded',
+      quote: 'EXCLUDEDQUOTE text',
+      consent: defaultConsent({ id: 'CR-EXC', regions: 'IQ-AR, IQ-SU', excluded_regions: 'IQ-SU' }),
+    }),
+    'testimonies/minor.md': testimonyMd({
+      id: 'minor',
+      quote: 'MINORQUOTE text',
+      consent: defaultConsent({ id: 'CR-MIN', age_band: 'minor_16_17', given_by: 'self' }),
+    }),
     'testimonies/named.md': testimonyMd({
       id: 'named',
       quote: 'NAMEDQUOTE text',
@@ -57,7 +91,11 @@ beforeAll(async () => {
       body: 'Illustrative. My cousin کاروان احمەد left in spring.',
       consent: defaultConsent({ id: 'CR-DENY', denylist: `"${hashTerm('كاروان احمەد')}"` }),
     }),
-    'testimonies/scope.md': testimonyMd({ id: 'scope', quote: 'SCOPEQUOTE text', consent: defaultConsent({ id: 'CR-SCOPE', locales: 'en' }) }),
+    'testimonies/scope.md': testimonyMd({
+      id: 'scope',
+      quote: 'SCOPEQUOTE text',
+      consent: defaultConsent({ id: 'CR-SCOPE', locales: 'en' }),
+    }),
   });
   // Sorani translations of every testimony, so that only consent decides.
   for (const id of ['ok', 'expired', 'withdrawn', 'excluded', 'minor', 'named', 'scope']) {
@@ -67,7 +105,9 @@ beforeAll(async () => {
       `---\ntranslation_of: ${id}\nsource_sha256: "${sha256(src)}"\nstatus: draft\ntitle: چیرۆکێک لە ڕێگا\nquote: ${id.toUpperCase()}QUOTE دەریا\nparaphrase: بەڵێنی بەلەمێکی سەلامەتیان پێدا\n---\nنموونەیی. ${id === 'named' ? 'ئامۆزاکەم کاروان احمەد ڕۆیشت.' : ''}\n`,
     );
   }
-  writeFiles(path.join(root, 'locales', 'ckb'), { 'c.json': JSON.stringify({ title: 'کەمپینی تاقیکردنەوە', headline: 'ڕاستییەکە بزانە', subline: 'دەریا ڕاستە', cta: 'پەیوەندی بکە' }) });
+  writeFiles(path.join(root, 'locales', 'ckb'), {
+    'c.json': JSON.stringify({ title: 'کەمپینی تاقیکردنەوە', headline: 'ڕاستییەکە بزانە', subline: 'دەریا ڕاستە', cta: 'پەیوەندی بکە' }),
+  });
 }, 60_000);
 afterAll(() => cleanup());
 
@@ -105,7 +145,9 @@ describe('consent gate on a whole build', () => {
     const r = await build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-AR', dryRun: true });
     expect(r.refusals.filter((f) => f.testimony === 'excluded')).toEqual([]);
     expect(r.refusals.some((f) => f.testimony === 'expired')).toBe(true);
-    await expect(build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-DA' })).rejects.toThrow(/not a distribution region/);
+    await expect(build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-DA' })).rejects.toThrow(
+      /not a distribution region/,
+    );
   });
 
   it('with --skip-refused: exit 0, only consented cards, leaflets without refused stories, refusals in the manifest', async () => {
@@ -124,8 +166,14 @@ describe('consent gate on a whole build', () => {
       'en/testimony-card-square-scope.png',
       'manifest.json',
     ]);
-    const m = JSON.parse(readFileSync(path.join(out, 'c', 'manifest.json'), 'utf8')) as { assets: { path: string; consent_ids: string[]; testimonies: string[] }[]; refusals: { testimony: string; rule: string }[] };
-    expect(m.assets.find((a) => a.path === 'en/leaflet-a5.pdf')).toMatchObject({ consent_ids: ['CR-OK', 'CR-SCOPE'], testimonies: ['ok', 'scope'] });
+    const m = JSON.parse(readFileSync(path.join(out, 'c', 'manifest.json'), 'utf8')) as {
+      assets: { path: string; consent_ids: string[]; testimonies: string[] }[];
+      refusals: { testimony: string; rule: string }[];
+    };
+    expect(m.assets.find((a) => a.path === 'en/leaflet-a5.pdf')).toMatchObject({
+      consent_ids: ['CR-OK', 'CR-SCOPE'],
+      testimonies: ['ok', 'scope'],
+    });
     expect(m.assets.find((a) => a.path === 'ckb/leaflet-a5.pdf')).toMatchObject({ consent_ids: ['CR-OK'], testimonies: ['ok'] });
     const seen = new Set(m.refusals.map((f) => `${f.testimony}|${f.rule}`));
     for (const [t, rule] of expectedRefusals) expect(seen).toContain(`${t}|${rule}`);
@@ -144,7 +192,9 @@ describe('consent gate on a whole build', () => {
 
   it('leaves no metadata of the source photo in any output byte', () => {
     // The photo really is in the PDF, as a JPEG (DCT) stream.
-    expect(execFileSync('pdfimages', ['-list', path.join(out, 'c', 'en', 'photo-sheet-a6-ok.pdf')], { encoding: 'utf8' })).toMatch(/ jpeg /);
+    expect(execFileSync('pdfimages', ['-list', path.join(out, 'c', 'en', 'photo-sheet-a6-ok.pdf')], { encoding: 'utf8' })).toMatch(
+      / jpeg /,
+    );
     const files = listFiles(path.join(out, 'c')).filter((f) => !f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
@@ -177,7 +227,11 @@ describe('consent gate on a whole build', () => {
       'c/en/photo-sheet-a6-ok.pdf',
       'c/en/testimony-card-square-ok.png',
     ]);
-    expect((await recall('CR-SCOPE', out)).hits.map((h) => h.path).sort()).toEqual(['en/leaflet-a5.pdf', 'en/photo-sheet-a6-scope.pdf', 'en/testimony-card-square-scope.png']);
+    expect((await recall('CR-SCOPE', out)).hits.map((h) => h.path).sort()).toEqual([
+      'en/leaflet-a5.pdf',
+      'en/photo-sheet-a6-scope.pdf',
+      'en/testimony-card-square-scope.png',
+    ]);
     expect((await recall('CR-EXP', out)).hits).toEqual([]);
   });
 
@@ -194,7 +248,9 @@ describe('consent gate on a whole build', () => {
     expect(by.scope!.allowed.map((f) => f.locale)).toEqual(['en', 'en']);
     expect(by.minor!.refused[0]!.rules).toEqual(['minor-guardian', 'minor-assent']);
     // Within 240 days the review of every granted record (2026-12-31) comes due.
-    expect(reportConsent(campaign, templates, AS_OF, 240, ['IQ-AR']).find((r) => r.testimony === 'ok')!.action).toEqual(['review due in 213 days']);
+    expect(reportConsent(campaign, templates, AS_OF, 240, ['IQ-AR']).find((r) => r.testimony === 'ok')!.action).toEqual([
+      'review due in 213 days',
+    ]);
   });
 
   it('removes a testimony card from the output when its consent is withdrawn', async () => {
@@ -267,11 +323,16 @@ describe('deny-list on the rendered asset', () => {
       const dir = path.join(p.root, 'campaigns', 'f');
       writeFiles(dir, {
         'campaign.md': campaignMd({ id: 'f', outputs: '  - template: testimony-card\n    formats: [square]\n    for_each: testimony' }),
-        'testimonies/karwan-story.md': testimonyMd({ id: 'karwan-story', consent: defaultConsent({ id: 'CR-F', denylist: `"${hashTerm('Karwan')}"` }) }),
+        'testimonies/karwan-story.md': testimonyMd({
+          id: 'karwan-story',
+          consent: defaultConsent({ id: 'CR-F', denylist: `"${hashTerm('Karwan')}"` }),
+        }),
       });
       const r = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out'), asOf: AS_OF, skipRefused: true });
       expect(r.exitCode).toBe(0);
-      expect(r.refusals).toEqual([expect.objectContaining({ testimony: 'karwan-story', rule: 'denylist', asset: 'en/testimony-card-square-karwan-story.png' })]);
+      expect(r.refusals).toEqual([
+        expect.objectContaining({ testimony: 'karwan-story', rule: 'denylist', asset: 'en/testimony-card-square-karwan-story.png' }),
+      ]);
       expect(listFiles(path.join(p.root, 'out', 'f'))).toEqual(['manifest.json']);
     } finally {
       p.cleanup();
@@ -282,13 +343,26 @@ describe('deny-list on the rendered asset', () => {
     const p = makeProject();
     try {
       const dir = path.join(p.root, 'campaigns', 'b');
-      writeFiles(dir, { 'campaign.md': campaignMd({ id: 'b', locales: ['en', 'ckb'], outputs: '  - template: leaflet', body: 'English description only.' }) });
-      writeFiles(path.join(p.root, 'locales', 'ckb'), { 'b.json': JSON.stringify({ title: 'ت', headline: 'ڕاستییەکە بزانە', subline: 'دەریا', cta: 'پەیوەندی' }) });
+      writeFiles(dir, {
+        'campaign.md': campaignMd({ id: 'b', locales: ['en', 'ckb'], outputs: '  - template: leaflet', body: 'English description only.' }),
+      });
+      writeFiles(path.join(p.root, 'locales', 'ckb'), {
+        'b.json': JSON.stringify({ title: 'ت', headline: 'ڕاستییەکە بزانە', subline: 'دەریا', cta: 'پەیوەندی' }),
+      });
       const r = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out'), asOf: AS_OF, locales: ['ckb'] });
       expect(r.exitCode).toBe(0);
-      expect(r.warnings.some((w) => w.code === 'translation-missing' && /campaign description has no ckb translation/.test(w.message))).toBe(true);
+      expect(
+        r.warnings.some((w) => w.code === 'translation-missing' && /campaign description has no ckb translation/.test(w.message)),
+      ).toBe(true);
       expect(pdfTextLogical(path.join(p.root, 'out', 'b', 'ckb', 'leaflet-a5.pdf'))).toContain('English description only.');
-      const strict = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out2'), asOf: AS_OF, locales: ['ckb'], strict: true });
+      const strict = await build({
+        root: p.root,
+        campaignDir: dir,
+        out: path.join(p.root, 'out2'),
+        asOf: AS_OF,
+        locales: ['ckb'],
+        strict: true,
+      });
       expect(strict.exitCode).toBe(2);
       expect(listFiles(path.join(p.root, 'out2'))).toEqual([]);
     } finally {

@@ -11,10 +11,20 @@ let preview: Awaited<ReturnType<typeof startPreview>>;
 
 beforeAll(async () => {
   ({ root, cleanup } = makeProject());
-  writeFiles(path.join(root, 'campaigns', 'p'), { 'campaign.md': campaignMd({ id: 'p', locales: ['en', 'ckb'], outputs: '  - template: social-card\n    formats: [square]' }) });
-  writeFiles(path.join(root, 'locales', 'ckb'), { 'p.json': JSON.stringify({ title: 'تاقیکردنەوە', headline: 'ڕاستییەکە بزانە', subline: 'دەریا ڕاستە', cta: 'پەیوەندی بکە' }) });
+  writeFiles(path.join(root, 'campaigns', 'p'), {
+    'campaign.md': campaignMd({ id: 'p', locales: ['en', 'ckb'], outputs: '  - template: social-card\n    formats: [square]' }),
+  });
+  writeFiles(path.join(root, 'locales', 'ckb'), {
+    'p.json': JSON.stringify({ title: 'تاقیکردنەوە', headline: 'ڕاستییەکە بزانە', subline: 'دەریا ڕاستە', cta: 'پەیوەندی بکە' }),
+  });
   writeFileSync(path.join(root, 'secret.txt'), 'not for the gallery');
-  preview = await startPreview({ root, campaignDir: path.join(root, 'campaigns', 'p'), out: path.join(root, 'out'), port: 0, asOf: '2026-06-01' });
+  preview = await startPreview({
+    root,
+    campaignDir: path.join(root, 'campaigns', 'p'),
+    out: path.join(root, 'out'),
+    port: 0,
+    asOf: '2026-06-01',
+  });
 }, 120_000);
 afterAll(async () => {
   await preview?.close();
@@ -34,11 +44,20 @@ describe('preview', () => {
     const png = await fetch(new URL('/files/ckb/social-card-square.png', preview.url));
     expect(png.status).toBe(200);
     expect(png.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(await png.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
   });
 
   it('serves nothing outside the campaign output folder', async () => {
-    for (const p of ['/files/../../secret.txt', '/files/%2e%2e/%2e%2e/secret.txt', '/files/..%2f..%2fsecret.txt', '/files/manifest.json/../../../secret.txt']) {
+    for (const p of [
+      '/files/../../secret.txt',
+      '/files/%2e%2e/%2e%2e/secret.txt',
+      '/files/..%2f..%2fsecret.txt',
+      '/files/manifest.json/../../../secret.txt',
+    ]) {
       const r = await fetch(new URL(p, preview.url));
       expect(r.status, p).toBe(404);
       expect(await r.text()).not.toContain('not for the gallery');

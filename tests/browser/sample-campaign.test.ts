@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { build, type BuildReport } from '../../src/build/build.js';
+import { build, type BuildReport } from '../../src/pipeline/run.js';
 import { bundleCampaign } from '../../src/output/bundle.js';
 import yauzl from 'yauzl';
 
@@ -66,7 +66,12 @@ describe('sample campaign safe-journeys', () => {
   });
 
   it('renders PNGs at the exact pixel sizes', async () => {
-    const sizes: Record<string, [number, number]> = { square: [1080, 1080], portrait: [1080, 1350], story: [1080, 1920], link: [1200, 630] };
+    const sizes: Record<string, [number, number]> = {
+      square: [1080, 1080],
+      portrait: [1080, 1350],
+      story: [1080, 1920],
+      link: [1200, 630],
+    };
     for (const [fmt, [w, h]] of Object.entries(sizes)) {
       const m = await sharp(path.join(dir, 'ckb', `social-card-${fmt}.png`)).metadata();
       expect([m.width, m.height, m.format]).toEqual([w, h, 'png']);
@@ -89,7 +94,8 @@ describe('sample campaign safe-journeys', () => {
   });
 
   it('puts Sorani, Arabic and Kurmanji text in the PDFs', () => {
-    const msg = (l: string) => JSON.parse(readFileSync(path.join(REPO, 'locales', l, 'safe-journeys.json'), 'utf8')) as Record<string, string>;
+    const msg = (l: string) =>
+      JSON.parse(readFileSync(path.join(REPO, 'locales', l, 'safe-journeys.json'), 'utf8')) as Record<string, string>;
     for (const l of ['ckb', 'ar', 'kmr']) {
       expect(missingWords(path.join(dir, l, 'poster-a3.pdf'), msg(l).headline!), `${l} headline`).toEqual([]);
       expect(missingWords(path.join(dir, l, 'poster-a3.pdf'), msg(l).cta!), `${l} cta`).toEqual([]);
@@ -115,7 +121,10 @@ describe('sample campaign safe-journeys', () => {
   });
 
   it('writes a manifest whose checksums match the files, with consent ids per asset', () => {
-    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { assets: { path: string; sha256: string; bytes: number; consent_ids: string[]; testimonies: string[]; template: string }[]; built_at?: string };
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+      assets: { path: string; sha256: string; bytes: number; consent_ids: string[]; testimonies: string[]; template: string }[];
+      built_at?: string;
+    };
     expect(m.assets).toHaveLength(44);
     for (const a of m.assets) {
       const bytes = readFileSync(path.join(dir, a.path));

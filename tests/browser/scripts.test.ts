@@ -2,9 +2,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/build/build.js';
+import { build } from '../../src/pipeline/run.js';
 import { bundleCampaign, mergeShards } from '../../src/output/bundle.js';
-import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFonts, pdfTextLogical, REPO, writeFiles } from '../helpers.js';
+import {
+  campaignMd,
+  listFiles,
+  makeProject,
+  missingLetters,
+  missingWords,
+  pdfFonts,
+  pdfTextLogical,
+  REPO,
+  writeFiles,
+} from '../helpers.js';
 
 /**
  * A campaign written for this test, in Pashto, Tajik, Urdu, Sorani and Arabic, built with the
@@ -12,11 +22,36 @@ import { campaignMd, listFiles, makeProject, missingLetters, missingWords, pdfFo
  * has, and a template that reaches for the network.
  */
 const messages: Record<string, Record<string, string>> = {
-  ps: { title: 'خوندي سفر', headline: 'قاچاقبر دروغ پلوري. مخکې له تګه حقیقت وپېژنئ.', subline: 'سمندر، پوله او پور ریښتیا دي. ژمنې یې نه دي.', cta: 'وړیا مرستندویه کرښې ته زنګ ووهئ' },
-  tg: { title: 'Сафари бехатар', headline: 'Қочоқчиён дурӯғ мефурӯшанд. Пеш аз рафтан ҳақиқатро донед.', subline: 'Баҳр, сарҳад ва қарз воқеӣ ҳастанд. Ваъдаҳо не.', cta: 'Ба хати ройгон занг занед' },
-  ur: { title: 'محفوظ سفر', headline: 'اسمگلر جھوٹ بیچتے ہیں۔ جانے سے پہلے سچ جانیں۔', subline: 'سمندر، سرحد اور قرض حقیقی ہیں۔ وعدے نہیں۔', cta: 'مفت ہیلپ لائن پر کال کریں' },
-  ckb: { title: 'گەشتی سەلامەت', headline: 'قاچاخچییەکان درۆ دەفرۆشن. ڕاستییەکە بزانە.', subline: 'دەریا و سنوور ڕاستین.', cta: 'پەیوەندی بە هێڵی بێبەرامبەر بکە' },
-  ar: { title: 'رحلة آمنة', headline: 'المهربون يبيعون الأكاذيب. اعرف الحقيقة قبل أن ترحل.', subline: 'البحر والحدود حقيقية.', cta: 'اتصل بخط المساعدة المجاني' },
+  ps: {
+    title: 'خوندي سفر',
+    headline: 'قاچاقبر دروغ پلوري. مخکې له تګه حقیقت وپېژنئ.',
+    subline: 'سمندر، پوله او پور ریښتیا دي. ژمنې یې نه دي.',
+    cta: 'وړیا مرستندویه کرښې ته زنګ ووهئ',
+  },
+  tg: {
+    title: 'Сафари бехатар',
+    headline: 'Қочоқчиён дурӯғ мефурӯшанд. Пеш аз рафтан ҳақиқатро донед.',
+    subline: 'Баҳр, сарҳад ва қарз воқеӣ ҳастанд. Ваъдаҳо не.',
+    cta: 'Ба хати ройгон занг занед',
+  },
+  ur: {
+    title: 'محفوظ سفر',
+    headline: 'اسمگلر جھوٹ بیچتے ہیں۔ جانے سے پہلے سچ جانیں۔',
+    subline: 'سمندر، سرحد اور قرض حقیقی ہیں۔ وعدے نہیں۔',
+    cta: 'مفت ہیلپ لائن پر کال کریں',
+  },
+  ckb: {
+    title: 'گەشتی سەلامەت',
+    headline: 'قاچاخچییەکان درۆ دەفرۆشن. ڕاستییەکە بزانە.',
+    subline: 'دەریا و سنوور ڕاستین.',
+    cta: 'پەیوەندی بە هێڵی بێبەرامبەر بکە',
+  },
+  ar: {
+    title: 'رحلة آمنة',
+    headline: 'المهربون يبيعون الأكاذيب. اعرف الحقيقة قبل أن ترحل.',
+    subline: 'البحر والحدود حقيقية.',
+    cta: 'اتصل بخط المساعدة المجاني',
+  },
 };
 let root: string;
 let cleanup: () => void;
@@ -33,7 +68,11 @@ function setup(id: string, locales: string[], outputs: string, msgs = messages) 
 
 describe('scripts', () => {
   it('builds Pashto, Tajik, Urdu, Sorani and Arabic with bundled fonts, and the text reads back', async () => {
-    const dir = setup('scripts', ['ps', 'tg', 'ur', 'ckb', 'ar'], '  - template: poster\n    formats: [a4]\n  - template: social-card\n    formats: [square]');
+    const dir = setup(
+      'scripts',
+      ['ps', 'tg', 'ur', 'ckb', 'ar'],
+      '  - template: poster\n    formats: [a4]\n  - template: social-card\n    formats: [square]',
+    );
     const out = path.join(root, 'out');
     const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
     expect(r.errors).toEqual([]);
@@ -45,7 +84,8 @@ describe('scripts', () => {
       // across its lines depending on the layout: check their letters here, words in sample-campaign.
       if (l === 'ur' || l === 'ar') expect(missingLetters(pdf, messages[l]!.headline!), `${l} headline letters`).toEqual([]);
       else expect(missingWords(pdf, messages[l]!.headline!), `${l} headline`).toEqual([]);
-      for (const f of pdfFonts(pdf)) expect(f.name, `${l} ${f.name}`).toMatch(/^(NotoSans|NotoSansArabic|NotoNaskhArabic|NotoNastaliqUrdu|Vazirmatn)-/);
+      for (const f of pdfFonts(pdf))
+        expect(f.name, `${l} ${f.name}`).toMatch(/^(NotoSans|NotoSansArabic|NotoNaskhArabic|NotoNastaliqUrdu|Vazirmatn)-/);
       const png = await sharp(path.join(out, 'scripts', l, 'social-card-square.png')).metadata();
       expect([png.width, png.height]).toEqual([1080, 1080]);
     }
@@ -56,7 +96,9 @@ describe('scripts', () => {
 
   it('fails with exit 4 and writes nothing when a glyph is missing from the bundled fonts', async () => {
     // Georgian is in no font the Arabic-script or Latin locales bundle.
-    const dir = setup('glyph', ['ar'], '  - template: social-card\n    formats: [square]', { ar: { ...messages.ar!, headline: 'المهربون يبيعون الأكاذيب ქართული' } });
+    const dir = setup('glyph', ['ar'], '  - template: social-card\n    formats: [square]', {
+      ar: { ...messages.ar!, headline: 'المهربون يبيعون الأكاذيب ქართული' },
+    });
     const out = path.join(root, 'out-glyph');
     const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
     expect(r.exitCode).toBe(4);
@@ -69,7 +111,10 @@ describe('scripts', () => {
 
   it('fails closed when Chromium can draw no text at all (a machine without any font)', async () => {
     const conf = path.join(root, 'fonts-none.conf');
-    writeFileSync(conf, `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><cachedir>${path.join(root, 'fc-cache')}</cachedir></fontconfig>`);
+    writeFileSync(
+      conf,
+      `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><cachedir>${path.join(root, 'fc-cache')}</cachedir></fontconfig>`,
+    );
     const dir = setup('nofonts', [], '  - template: social-card\n    formats: [square]');
     const out = path.join(root, 'out-nofonts');
     const saved = process.env.FONTCONFIG_FILE;
@@ -88,7 +133,12 @@ describe('scripts', () => {
 
   it('blocks and reports a request to the network, exit 4, nothing written', async () => {
     writeFiles(path.join(root, 'templates', 'leaky'), {
-      'template.json': JSON.stringify({ description: 'x', channel: 'social', output: 'png', formats: { sq: { width: 200, height: 200, unit: 'px' } } }),
+      'template.json': JSON.stringify({
+        description: 'x',
+        channel: 'social',
+        output: 'png',
+        formats: { sq: { width: 200, height: 200, unit: 'px' } },
+      }),
       'template.hbs': '<main class="page"><img src="{{url campaign.contact.url}}" alt=""><p>{{t "campaign:headline"}}</p></main>',
     });
     const dir = setup('leaky', [], '  - template: leaky');
@@ -106,14 +156,26 @@ describe('scripts', () => {
     const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01', locales: ['en-XA', 'ar-XB'] });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
-    expect(listFiles(path.join(out, 'pseudo'))).toEqual(['ar-XB/poster-a4.pdf', 'ar-XB/social-card-link.png', 'ar-XB/social-card-square.png', 'en-XA/poster-a4.pdf', 'en-XA/social-card-link.png', 'en-XA/social-card-square.png', 'manifest.json']);
+    expect(listFiles(path.join(out, 'pseudo'))).toEqual([
+      'ar-XB/poster-a4.pdf',
+      'ar-XB/social-card-link.png',
+      'ar-XB/social-card-square.png',
+      'en-XA/poster-a4.pdf',
+      'en-XA/social-card-link.png',
+      'en-XA/social-card-square.png',
+      'manifest.json',
+    ]);
     const text = pdfTextLogical(path.join(out, 'pseudo', 'en-XA', 'poster-a4.pdf'));
     expect(text).toContain('Ķñöŵ ťĥé ťřüťĥ');
     expect(r.warnings.every((w) => w.code === 'render-overflow')).toBe(true);
   });
 
   it('shards cover the plan disjointly, and merged shards bundle to the same bytes as one build', async () => {
-    const dir = setup('sharded', ['ckb', 'ar'], '  - template: social-card\n    formats: [square, link]\n  - template: poster\n    formats: [a4]');
+    const dir = setup(
+      'sharded',
+      ['ckb', 'ar'],
+      '  - template: social-card\n    formats: [square, link]\n  - template: poster\n    formats: [a4]',
+    );
     const whole = await build({ root, campaignDir: dir, out: path.join(root, 'sh-whole'), asOf: '2026-06-01' });
     expect(whole.exitCode).toBe(0);
     const one = await build({ root, campaignDir: dir, out: path.join(root, 'sh-1'), asOf: '2026-06-01', shard: { index: 1, count: 2 } });
@@ -128,7 +190,9 @@ describe('scripts', () => {
     await mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-2')], path.join(root, 'sh-merged'));
     const b = await bundleCampaign(path.join(root, 'sh-merged'), 'sharded');
     expect(b.sha256).toBe(a.sha256);
-    await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'))).rejects.toThrow(/in two shards/);
+    await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'))).rejects.toThrow(
+      /in two shards/,
+    );
   });
 
   it('encodes JPEG and WebP formats with sharp at the exact size', async () => {
@@ -149,7 +213,9 @@ describe('scripts', () => {
     expect([jpg.format, jpg.width, jpg.height, jpg.exif]).toEqual(['jpeg', 1080, 1080, undefined]);
     const webp = await sharp(path.join(out, 'encodings', 'en', 'social-card-link.webp')).metadata();
     expect([webp.format, webp.width, webp.height]).toEqual(['webp', 1200, 630]);
-    writeFiles(path.join(root, 'templates', 'social-card'), { 'template.json': readFileSync(path.join(REPO, 'templates', 'social-card', 'template.json')) });
+    writeFiles(path.join(root, 'templates', 'social-card'), {
+      'template.json': readFileSync(path.join(REPO, 'templates', 'social-card', 'template.json')),
+    });
   });
 
   it('a clean build makes no request outside the in-memory allowlist', async () => {

@@ -45,7 +45,10 @@ describe('init and doctor', () => {
   it('doctor fails with exit 2 and a hint on a broken template', () => {
     const dir = path.join(tmp, 'broken');
     cli(['init', dir]);
-    writeFileSync(path.join(dir, 'templates', 'poster', 'template.hbs'), readFileSync(path.join(dir, 'templates', 'poster', 'template.hbs'), 'utf8') + '<script>x()</script>');
+    writeFileSync(
+      path.join(dir, 'templates', 'poster', 'template.hbs'),
+      readFileSync(path.join(dir, 'templates', 'poster', 'template.hbs'), 'utf8') + '<script>x()</script>',
+    );
     const r = cli(['doctor', '--root', dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/FAIL template poster/);

@@ -12,7 +12,11 @@ beforeEach(() => ({ root, cleanup } = makeProject()));
 afterEach(() => cleanup());
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CAMPAIGN_PRESS_CHROMIUM: '/nonexistent-so-rendering-would-fail' } });
+  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', CAMPAIGN_PRESS_CHROMIUM: '/nonexistent-so-rendering-would-fail' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -72,18 +76,24 @@ describe('broken input', () => {
 
   it('an asset path outside the campaign, directly or through a symbolic link', () => {
     writeFileSync(path.join(root, 'secret.png'), 'x');
-    const r = buildWith({ 'campaign.md': campaignMd({ id: 'c' }).replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: ../../secret.png') });
+    const r = buildWith({
+      'campaign.md': campaignMd({ id: 'c' }).replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: ../../secret.png'),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/brand\.logo: \.\.\/\.\.\/secret\.png is outside the campaign folder/);
     mkdirSync(path.join(root, 'campaigns', 'c', 'assets'), { recursive: true });
     symlinkSync(path.join(root, 'secret.png'), path.join(root, 'campaigns', 'c', 'assets', 'logo.png'));
-    const r2 = buildWith({ 'campaign.md': campaignMd({ id: 'c' }).replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: assets/logo.png') });
+    const r2 = buildWith({
+      'campaign.md': campaignMd({ id: 'c' }).replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: assets/logo.png'),
+    });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/through a link\) outside the campaign folder/);
   });
 
   it('a malformed or disguised photo names the testimony file, line and field', () => {
-    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), { 'p.jpg': '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>' });
+    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), {
+      'p.jpg': '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
+    });
     const r = buildWith({
       'campaign.md': campaignMd({ id: 'c' }),
       'testimonies/t1.md': testimonyMd({ id: 't1', extra: 'photo: assets/p.jpg\n' }),
@@ -108,7 +118,12 @@ describe('broken input', () => {
 
   it('a hostile template is refused before anything renders', () => {
     writeFiles(path.join(root, 'templates', 'evil'), {
-      'template.json': JSON.stringify({ description: 'x', channel: 'social', output: 'png', formats: { sq: { width: 100, height: 100, unit: 'px' } } }),
+      'template.json': JSON.stringify({
+        description: 'x',
+        channel: 'social',
+        output: 'png',
+        formats: { sq: { width: 100, height: 100, unit: 'px' } },
+      }),
       'template.hbs': '<p>{{{campaign.body}}}</p>\n<img src="https://tracker.example/p.gif" onload="x()">',
     });
     const r = buildWith({ 'campaign.md': campaignMd({ id: 'c', outputs: '  - template: evil' }) });

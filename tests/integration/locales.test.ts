@@ -15,12 +15,19 @@ beforeEach(() => {
     writeFiles(path.join(root, 'campaigns', 'safe-journeys'), { [f]: readFileSync(path.join(REPO, 'campaigns', 'safe-journeys', f)) });
   }
   mkdirSync(path.join(root, 'campaigns', 'safe-journeys', 'assets'), { recursive: true });
-  writeFileSync(path.join(root, 'campaigns', 'safe-journeys', 'assets', 'logo.png'), readFileSync(path.join(REPO, 'campaigns', 'safe-journeys', 'assets', 'logo.png')));
+  writeFileSync(
+    path.join(root, 'campaigns', 'safe-journeys', 'assets', 'logo.png'),
+    readFileSync(path.join(REPO, 'campaigns', 'safe-journeys', 'assets', 'logo.png')),
+  );
 });
 afterEach(() => cleanup());
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 interface F {
@@ -41,7 +48,8 @@ function edit(locale: string, ns: string, fn: (d: Record<string, unknown>) => vo
   fn(d);
   writeFileSync(file, `${JSON.stringify(d, null, 2)}\n`);
 }
-const has = (fs: F[], locale: string, key: string, rule: string, severity = 'error') => fs.some((f) => f.locale === locale && f.key === key && f.rule === rule && f.severity === severity);
+const has = (fs: F[], locale: string, key: string, rule: string, severity = 'error') =>
+  fs.some((f) => f.locale === locale && f.key === key && f.rule === rule && f.severity === severity);
 
 describe('locales check', () => {
   it('passes the shipped locales with no errors', () => {
@@ -71,24 +79,91 @@ describe('locales check', () => {
   });
 
   it.each([
-    ['invalid JSON names the line', () => writeFileSync(path.join(root, 'locales', 'kk', 'common.json'), '{\n  "helpline": "x",\n  "oops"\n}\n'), 'kk', '', 'json-invalid'],
-    ['duplicate keys', () => writeFileSync(path.join(root, 'locales', 'ky', 'common.json'), readFileSync(path.join(root, 'locales', 'ky', 'common.json'), 'utf8').replace('"learn_more"', '"helpline": "x",\n  "learn_more"')), 'ky', '', 'json-duplicate-key'],
+    [
+      'invalid JSON names the line',
+      () => writeFileSync(path.join(root, 'locales', 'kk', 'common.json'), '{\n  "helpline": "x",\n  "oops"\n}\n'),
+      'kk',
+      '',
+      'json-invalid',
+    ],
+    [
+      'duplicate keys',
+      () =>
+        writeFileSync(
+          path.join(root, 'locales', 'ky', 'common.json'),
+          readFileSync(path.join(root, 'locales', 'ky', 'common.json'), 'utf8').replace('"learn_more"', '"helpline": "x",\n  "learn_more"'),
+        ),
+      'ky',
+      '',
+      'json-duplicate-key',
+    ],
     ['Arabic ي and ك in Persian', () => edit('fa', 'common', (d) => (d.learn_more = 'بيشتر بدانيد')), 'fa', 'learn_more', 'letter-variant'],
     ['Arabic ي and ك in Sorani', () => edit('ckb', 'common', (d) => (d.learn_more = 'زياتر بزانە')), 'ckb', 'learn_more', 'letter-variant'],
-    ['a zero-width joiner in Russian', () => edit('ru', 'common', (d) => (d.helpline = 'Бесплатная\u200Dлиния')), 'ru', 'helpline', 'invisible-char'],
-    ['ZWNJ outside Arabic script', () => edit('uz', 'common', (d) => (d.helpline = 'Bepul\u200C ishonch')), 'uz', 'helpline', 'invisible-char'],
+    [
+      'a zero-width joiner in Russian',
+      () => edit('ru', 'common', (d) => (d.helpline = 'Бесплатная\u200Dлиния')),
+      'ru',
+      'helpline',
+      'invisible-char',
+    ],
+    [
+      'ZWNJ outside Arabic script',
+      () => edit('uz', 'common', (d) => (d.helpline = 'Bepul\u200C ishonch')),
+      'uz',
+      'helpline',
+      'invisible-char',
+    ],
     ['text not in NFC', () => edit('kmr', 'common', (d) => (d.helpline = 'Xeta alîkariyê'.normalize('NFD'))), 'kmr', 'helpline', 'not-nfc'],
-    ['a letter no bundled font has', () => edit('tg', 'common', (d) => (d.helpline = 'Хати ёрии ქართული')), 'tg', 'helpline', 'glyph-missing'],
-    ['unescaped interpolation', () => edit('ar', 'common', (d) => (d.stories_many = '{{- count}} قصة')), 'ar', 'stories_many', 'unescaped-interpolation'],
-    ['a $t() reference the source does not have', () => edit('kk', 'common', (d) => (d.helpline = '$t(learn_more) телефоны')), 'kk', 'helpline', 'nesting-mismatch'],
-    ['markup the source does not have', () => edit('ky', 'common', (d) => (d.helpline = '<b>Акысыз</b> ишеним телефону')), 'ky', 'helpline', 'markup-mismatch'],
-    ['an unbalanced isolate', () => edit('prs', 'common', (d) => (d.helpline = 'خط \u2067کمک رایگان')), 'prs', 'helpline', 'bidi-isolate-unbalanced'],
-    ['a missing Arabic plural form in a campaign file too', () => edit('ar', 'safe-journeys', (d) => (d.headline = '')), 'ar', 'headline', 'missing-key'],
+    [
+      'a letter no bundled font has',
+      () => edit('tg', 'common', (d) => (d.helpline = 'Хати ёрии ქართული')),
+      'tg',
+      'helpline',
+      'glyph-missing',
+    ],
+    [
+      'unescaped interpolation',
+      () => edit('ar', 'common', (d) => (d.stories_many = '{{- count}} قصة')),
+      'ar',
+      'stories_many',
+      'unescaped-interpolation',
+    ],
+    [
+      'a $t() reference the source does not have',
+      () => edit('kk', 'common', (d) => (d.helpline = '$t(learn_more) телефоны')),
+      'kk',
+      'helpline',
+      'nesting-mismatch',
+    ],
+    [
+      'markup the source does not have',
+      () => edit('ky', 'common', (d) => (d.helpline = '<b>Акысыз</b> ишеним телефону')),
+      'ky',
+      'helpline',
+      'markup-mismatch',
+    ],
+    [
+      'an unbalanced isolate',
+      () => edit('prs', 'common', (d) => (d.helpline = 'خط \u2067کمک رایگان')),
+      'prs',
+      'helpline',
+      'bidi-isolate-unbalanced',
+    ],
+    [
+      'a missing Arabic plural form in a campaign file too',
+      () => edit('ar', 'safe-journeys', (d) => (d.headline = '')),
+      'ar',
+      'headline',
+      'missing-key',
+    ],
   ])('%s', (_name, plant, locale, key, rule) => {
     plant();
     const r = check();
     expect(r.code).toBe(2);
-    expect(r.findings.some((f) => f.locale === locale && f.key === key && f.rule === rule && f.severity === 'error'), JSON.stringify(r.findings.filter((f) => f.locale === locale))).toBe(true);
+    expect(
+      r.findings.some((f) => f.locale === locale && f.key === key && f.rule === rule && f.severity === 'error'),
+      JSON.stringify(r.findings.filter((f) => f.locale === locale)),
+    ).toBe(true);
   });
 
   it('gives JSON syntax errors a line number', () => {
@@ -135,7 +210,12 @@ describe('locales check', () => {
   });
 
   it('finds template keys missing from the source and labels no template uses', () => {
-    writeFiles(path.join(root, 'templates', 'poster'), { 'template.hbs': readFileSync(path.join(root, 'templates', 'poster', 'template.hbs'), 'utf8').replace('{{t "helpline"}}', '{{t "hotline_title"}}') });
+    writeFiles(path.join(root, 'templates', 'poster'), {
+      'template.hbs': readFileSync(path.join(root, 'templates', 'poster', 'template.hbs'), 'utf8').replace(
+        '{{t "helpline"}}',
+        '{{t "hotline_title"}}',
+      ),
+    });
     const r = check(['-l', 'en']);
     expect(has(r.findings, 'en', 'hotline_title', 'template-key-missing')).toBe(true);
     expect(r.code).toBe(2);
@@ -162,7 +242,7 @@ describe('XLIFF exchange', () => {
     for (const f of files) rmSync(f);
     const im = cli(['locales', 'import', xlf]);
     expect(im.code).toBe(0);
-    files.forEach((f, i) => expect(readFileSync(f).equals(before[i]!), f).toBe(true));
+    for (const [i, f] of files.entries()) expect(readFileSync(f).equals(before[i]!), f).toBe(true);
   });
 
   it('expands plural forms for the target language, with notes', () => {
@@ -193,7 +273,11 @@ describe('status and pseudo', () => {
   it('locales status counts translated, missing, stale and draft per locale and campaign', () => {
     edit('ru', 'common', (d) => delete d.learn_more);
     const r = cli(['locales', 'status', '--json']);
-    const rows = (JSON.parse(r.stdout) as { rows: { locale: string; namespace: string; translated: number; missing: number; total: number; draft: number }[] }).rows;
+    const rows = (
+      JSON.parse(r.stdout) as {
+        rows: { locale: string; namespace: string; translated: number; missing: number; total: number; draft: number }[];
+      }
+    ).rows;
     expect(rows.find((x) => x.locale === 'ru' && x.namespace === 'common')).toMatchObject({ missing: 1, total: 15, translated: 14 });
     expect(rows.find((x) => x.locale === 'ar' && x.namespace === 'common')).toMatchObject({ total: 17, missing: 0 });
     expect(rows.find((x) => x.locale === 'ckb' && x.namespace === 'safe-journeys')!.draft).toBeGreaterThan(0);
@@ -205,7 +289,11 @@ describe('status and pseudo', () => {
     expect(xa.helpline).toMatch(/^\[Ƒřéé ĥéľƥľíñé/);
     expect(xa.stories_other).toContain('{{count}}');
     const xb = JSON.parse(readFileSync(path.join(root, 'locales', 'ar-XB', 'common.json'), 'utf8')) as Record<string, string>;
-    expect(Object.keys(xb).filter((k) => /^stories_(zero|one|two|few|many|other)$/.test(k)).sort()).toEqual(['stories_few', 'stories_many', 'stories_one', 'stories_other', 'stories_two', 'stories_zero']);
+    expect(
+      Object.keys(xb)
+        .filter((k) => /^stories_(zero|one|two|few|many|other)$/.test(k))
+        .sort(),
+    ).toEqual(['stories_few', 'stories_many', 'stories_one', 'stories_other', 'stories_two', 'stories_zero']);
     expect(xb.helpline).toMatch(/[\u0600-\u06FF]/);
     expect(readFileSync(path.join(root, 'locales', 'en-XA', 'safe-journeys.json'), 'utf8')).toContain('Šḿüğğľéřš');
   });

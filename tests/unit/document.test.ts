@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadProject } from '../../src/build/build.js';
-import { renderDocument } from '../../src/build/document.js';
-import { planRenders } from '../../src/build/plan.js';
+import { loadProject } from '../../src/pipeline/run.js';
+import { renderDocument } from '../../src/pipeline/document.js';
+import { planRenders } from '../../src/pipeline/plan.js';
 import { Diagnostics } from '../../src/errors.js';
 import { Translator } from '../../src/i18n/translator.js';
 import { REPO } from '../helpers.js';
@@ -13,7 +13,10 @@ const project = loadProject(REPO, path.join(REPO, 'campaigns', 'safe-journeys'))
 const diag = new Diagnostics();
 const resources: Record<string, Record<string, unknown>> = {};
 for (const l of ['en', 'ckb', 'ar', 'kmr']) {
-  resources[l] = { common: JSON.parse(readFileSync(path.join(REPO, 'locales', l, 'common.json'), 'utf8')), campaign: project.campaign.messages.get(l) ?? {} };
+  resources[l] = {
+    common: JSON.parse(readFileSync(path.join(REPO, 'locales', l, 'common.json'), 'utf8')),
+    campaign: project.campaign.messages.get(l) ?? {},
+  };
 }
 const translator = new Translator(project.table, resources as never, diag);
 
@@ -21,10 +24,23 @@ function page(locale: string, template: string, format: string) {
   const plan = planRenders(
     project.campaign,
     project.templates,
-    { asOf: '2026-11-28', locales: [locale], only: [{ template, format }], regions: project.campaign.data.distribution.regions, skipRefused: true, photoHashes: new Map() },
+    {
+      asOf: '2026-11-28',
+      locales: [locale],
+      only: [{ template, format }],
+      regions: project.campaign.data.distribution.regions,
+      skipRefused: true,
+      photoHashes: new Map(),
+    },
     diag,
   );
-  return renderDocument(plan.jobs[0]!, { campaign: project.campaign, table: project.table, translator, assets: new Map(), photos: new Map() }).html;
+  return renderDocument(plan.jobs[0]!, {
+    campaign: project.campaign,
+    table: project.table,
+    translator,
+    assets: new Map(),
+    photos: new Map(),
+  }).html;
 }
 
 describe('page documents', () => {
@@ -37,7 +53,9 @@ describe('page documents', () => {
 
   it('carry a CSP that allows only the in-memory origin, and no script', () => {
     const html = page('ckb', 'poster', 'a3');
-    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; font-src https:\/\/assets\.campaign-press\.invalid; img-src https:\/\/assets\.campaign-press\.invalid data:; style-src 'unsafe-inline'">/);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; font-src https:\/\/assets\.campaign-press\.invalid; img-src https:\/\/assets\.campaign-press\.invalid data:; style-src 'unsafe-inline'">/,
+    );
     expect(html).not.toMatch(/<script/i);
     // Everything the page would load points at the in-memory origin.
     const loads = [...html.matchAll(/\b(?:src|href)="([^"]*)"|url\(([^)]*)\)/g)].map((m) => m[1] ?? m[2]!);
@@ -48,7 +66,9 @@ describe('page documents', () => {
   it('isolate the hotline as a left-to-right run in right-to-left pages', () => {
     const html = page('ar', 'poster', 'a3');
     expect(html).toMatch(/<span class="hotline" data-fit="hotline">\+964 750 000 0000<\/span>/);
-    expect(readFileSync(path.join(REPO, 'templates', '_shared', 'base.css'), 'utf8')).toMatch(/\.hotline \{\s*direction: ltr;\s*unicode-bidi: isolate;/);
+    expect(readFileSync(path.join(REPO, 'templates', '_shared', 'base.css'), 'utf8')).toMatch(
+      /\.hotline \{\s*direction: ltr;\s*unicode-bidi: isolate;/,
+    );
   });
 
   it('mark a description that falls back to the source language', () => {

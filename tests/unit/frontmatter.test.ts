@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseFrontmatter, validate } from '../../src/campaign/frontmatter.js';
+import { parseFrontmatter } from '../../src/campaign/frontmatter.js';
+import { validate } from '../../src/util/structured.js';
 import { campaignSchema, testimonySchema } from '../../src/campaign/schema.js';
 import { CampaignPressError } from '../../src/errors.js';
 
@@ -35,7 +36,8 @@ describe('frontmatter', () => {
   });
 
   it('refuses aliases (no billion-laughs expansion)', () => {
-    const bomb = '---\na: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n---\n';
+    const bomb =
+      '---\na: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n---\n';
     const e = err(() => parseFrontmatter(bomb, 'c.md'));
     expect(e.code).toBe('yaml-alias');
     expect(e.location.line).toBe(3);

@@ -12,7 +12,14 @@ const base: Consent = consentSchema.parse({
   granted_on: '2026-01-01',
   review_by: '2026-12-31',
   expires_on: '2027-12-31',
-  scope: { channels: ['print', 'pdf', 'social'], locales: ['en', 'ckb'], regions: ['IQ-AR', 'IQ-SU'], excluded_regions: ['IQ-NI'], quote_usage: 'verbatim', allow_translation: true },
+  scope: {
+    channels: ['print', 'pdf', 'social'],
+    locales: ['en', 'ckb'],
+    regions: ['IQ-AR', 'IQ-SU'],
+    excluded_regions: ['IQ-NI'],
+    quote_usage: 'verbatim',
+    allow_translation: true,
+  },
   identity: { level: 'pseudonym', display_name: 'K*', name_changed_note: true, denylist_sha256: [] },
   photo: { permission: 'obscured', sha256: 'a'.repeat(64) },
   risk: { level: 'high', pillars_removed: ['face', 'name'], signoff: ['protection_focal_point'] },
@@ -32,7 +39,9 @@ describe('consent gate (FORMAT.md 4.1)', () => {
   });
 
   it('fails closed without consent', () => expect(rules(undefined)).toEqual(['consent-missing']));
-  it.each(['pending', 'refused', 'withdrawn', 'expired', 'suspended'] as const)('refuses status %s', (status) => expect(rules({ status })).toEqual(['consent-status']));
+  it.each(['pending', 'refused', 'withdrawn', 'expired', 'suspended'] as const)('refuses status %s', (status) =>
+    expect(rules({ status })).toEqual(['consent-status']),
+  );
   it('refuses before granted_on', () => expect(rules({}, { asOf: '2025-12-31' })).toEqual(['consent-not-yet-valid']));
   it('refuses after review_by', () => expect(rules({}, { asOf: '2027-01-01' })).toEqual(['consent-review-due']));
   it('refuses after expires_on', () => expect(rules({}, { asOf: '2028-01-01' })).toEqual(['consent-expired', 'consent-review-due']));
@@ -52,20 +61,31 @@ describe('consent gate (FORMAT.md 4.1)', () => {
   it('refuses a named minor and an identifiable photo of a minor', () =>
     expect(
       rules(
-        { subject: { role: 'survivor', age_band: 'minor_under_16' }, given_by: 'guardian', child_assent: true, identity: { ...base.identity, level: 'named' }, photo: { permission: 'identifiable', sha256: 'a'.repeat(64) }, risk: { ...base.risk, level: 'low' } },
+        {
+          subject: { role: 'survivor', age_band: 'minor_under_16' },
+          given_by: 'guardian',
+          child_assent: true,
+          identity: { ...base.identity, level: 'named' },
+          photo: { permission: 'identifiable', sha256: 'a'.repeat(64) },
+          risk: { ...base.risk, level: 'low' },
+        },
         { photoSha256: 'a'.repeat(64) },
         { ...subject, photo: 'p.jpg' },
       ),
     ).toEqual(['minor-identity', 'minor-photo']));
   it('allows a minor with guardian, assent and a pseudonym', () =>
-    expect(rules({ subject: { role: 'survivor', age_band: 'minor_16_17' }, given_by: 'self_and_guardian', child_assent: true })).toEqual([]));
+    expect(rules({ subject: { role: 'survivor', age_band: 'minor_16_17' }, given_by: 'self_and_guardian', child_assent: true })).toEqual(
+      [],
+    ));
   it('refuses high risk without two pillars, with a named identity, without protection sign-off', () =>
-    expect(rules({ identity: { ...base.identity, level: 'named' }, risk: { level: 'high', pillars_removed: ['face'], signoff: ['comms_lead'] } })).toEqual([
-      'high-risk-pillars',
-      'high-risk-identity',
-      'high-risk-signoff',
-    ]));
-  it('refuses a photo whose sha256 is not the approved one', () => expect(rules({}, { photoSha256: 'b'.repeat(64) }, { ...subject, photo: 'p.jpg' })).toEqual(['photo-hash']));
+    expect(
+      rules({
+        identity: { ...base.identity, level: 'named' },
+        risk: { level: 'high', pillars_removed: ['face'], signoff: ['comms_lead'] },
+      }),
+    ).toEqual(['high-risk-pillars', 'high-risk-identity', 'high-risk-signoff']));
+  it('refuses a photo whose sha256 is not the approved one', () =>
+    expect(rules({}, { photoSha256: 'b'.repeat(64) }, { ...subject, photo: 'p.jpg' })).toEqual(['photo-hash']));
   it('uses the photo when the hash matches', () => {
     const r = gateConsent({ ...subject, photo: 'p.jpg', consent: base }, { ...ctx, photoSha256: 'a'.repeat(64) });
     expect(r.allowed && r.use.photo).toBe(true);

@@ -35,7 +35,12 @@ describe('image processing', () => {
 
   it('refuses formats other than JPEG, PNG and WebP', async () => {
     const file = path.join(dir, 'a.gif');
-    writeFileSync(file, await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).gif().toBuffer());
+    writeFileSync(
+      file,
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+        .gif()
+        .toBuffer(),
+    );
     await expectImageError(file, /gif/);
     const svg = path.join(dir, 'a.svg');
     writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><script>alert(1)</script></svg>');
@@ -44,12 +49,19 @@ describe('image processing', () => {
 
   it('refuses a decompression bomb over the pixel limit', async () => {
     const file = path.join(dir, 'bomb.png');
-    writeFileSync(file, await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer());
+    writeFileSync(
+      file,
+      await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#000' } })
+        .png({ compressionLevel: 9 })
+        .toBuffer(),
+    );
     await expectImageError(file, /pixel|limit/i);
   });
 
   it('refuses a truncated or malformed file', async () => {
-    const good = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+    const good = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#abc' } })
+      .jpeg()
+      .toBuffer();
     const file = path.join(dir, 'cut.jpg');
     writeFileSync(file, good.subarray(0, good.length / 2));
     await expectImageError(file, /./);

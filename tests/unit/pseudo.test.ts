@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLocaleTable } from '../../src/i18n/locales.js';
-import { flatten } from '../../src/locales/keys.js';
-import { expansionFactor, pseudoArXB, pseudoEnXA, pseudoMarkdown, pseudoNamespace } from '../../src/locales/pseudo.js';
+import { loadLocaleTable } from '../../src/i18n/table.js';
+import { flatten } from '../../src/i18n/keys.js';
+import { expansionFactor, pseudoArXB, pseudoEnXA, pseudoMarkdown, pseudoNamespace } from '../../src/i18n/pseudo.js';
 import { REPO } from '../helpers.js';
 
 describe('pseudo-locales', () => {

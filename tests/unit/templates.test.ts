@@ -10,7 +10,10 @@ import { REPO } from '../helpers.js';
 function tmpTemplate(hbs: string, css = '') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cp-tpl-'));
   mkdirSync(path.join(dir, 'bad'));
-  writeFileSync(path.join(dir, 'bad', 'template.json'), JSON.stringify({ description: 'x', channel: 'social', output: 'png', formats: { square: { width: 100, height: 100, unit: 'px' } } }));
+  writeFileSync(
+    path.join(dir, 'bad', 'template.json'),
+    JSON.stringify({ description: 'x', channel: 'social', output: 'png', formats: { square: { width: 100, height: 100, unit: 'px' } } }),
+  );
   writeFileSync(path.join(dir, 'bad', 'template.hbs'), hbs);
   writeFileSync(path.join(dir, 'bad', 'style.css'), css);
   return dir;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../src/errors.js';
-import { formatNumber, loadLocaleTable, pluralCategories, selectPlural } from '../../src/i18n/locales.js';
+import { formatNumber, loadLocaleTable, pluralCategories, selectPlural } from '../../src/i18n/table.js';
 import { Translator } from '../../src/i18n/translator.js';
 import { REPO } from '../helpers.js';
 
@@ -59,7 +59,16 @@ describe('Translator', () => {
 
   it('picks the plural form with the locale rules and localizes the count', () => {
     const { t } = translator({
-      ar: { common: { n_zero: 'صفر', n_one: 'واحدة', n_two: 'اثنتان', n_few: '{{count}} قصص', n_many: '{{count}} قصة', n_other: '{{count}} قصة' } },
+      ar: {
+        common: {
+          n_zero: 'صفر',
+          n_one: 'واحدة',
+          n_two: 'اثنتان',
+          n_few: '{{count}} قصص',
+          n_many: '{{count}} قصة',
+          n_other: '{{count}} قصة',
+        },
+      },
       ckb: { common: { n_one: '{{count}} چیرۆک', n_other: '{{count}} چیرۆک' } },
     });
     expect(t.html('ar', 'n', { count: 2 })).toBe('اثنتان');

@@ -1,9 +1,9 @@
 import type { Campaign } from '../campaign/load.js';
 import { fontsFor } from '../fonts/fonts.js';
-import type { LocaleTable } from '../i18n/locales.js';
+import type { LocaleTable } from '../i18n/table.js';
 import type { Translator } from '../i18n/translator.js';
-import { ASSET_ORIGIN } from '../render/origin.js';
-import { pagePixels } from '../render/page.js';
+import { ASSET_ORIGIN } from '../util/origin.js';
+import { pagePixels } from '../templates/format.js';
 import { runTemplate, type HelperContext } from '../templates/engine.js';
 import { escapeHtml } from '../util/html.js';
 import type { RenderJob, TestimonyPiece } from './plan.js';
@@ -28,9 +28,6 @@ export interface RenderedDocument {
   title: string;
   fontFingerprint: string;
 }
-
-/** Label keys the code (not a template literal) asks for: `locales check` counts them as used. */
-export const CODE_KEYS = ['content_warning.loss_of_life', 'content_warning.violence'];
 
 function pieceView(p: TestimonyPiece, photos: ReadonlyMap<string, string>) {
   return {
@@ -57,7 +54,16 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
   const context = {
     _ctx: ctx,
     locale: { code: job.locale, dir: entry.dir, name: entry.name, script: entry.script },
-    format: { name: job.format.name, width: job.format.width, height: job.format.height, unit: job.format.unit, bleed: job.format.bleed, output: job.format.output, landscape: px.width > px.height, square: px.width === px.height },
+    format: {
+      name: job.format.name,
+      width: job.format.width,
+      height: job.format.height,
+      unit: job.format.unit,
+      bleed: job.format.bleed,
+      output: job.format.output,
+      landscape: px.width > px.height,
+      square: px.width === px.height,
+    },
     campaign: {
       id: campaign.id,
       body: body ?? null,
@@ -65,8 +71,16 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
       // The language the description is actually in, so a fallback is marked and isolated.
       body_lang: body === undefined ? campaign.data.source_locale : job.locale,
       body_dir: body === undefined ? table.get(campaign.data.source_locale).dir : entry.dir,
-      contact: { hotline: campaign.data.contact.hotline, url: campaign.data.contact.url, url_display: campaign.data.contact.url.replace(/^https:\/\//, '').replace(/\/$/, '') },
-      brand: { primary: campaign.data.brand.primary, accent: campaign.data.brand.accent, logo: campaign.data.brand.logo && inp.assets.has(campaign.data.brand.logo) ? campaign.data.brand.logo : null },
+      contact: {
+        hotline: campaign.data.contact.hotline,
+        url: campaign.data.contact.url,
+        url_display: campaign.data.contact.url.replace(/^https:\/\//, '').replace(/\/$/, ''),
+      },
+      brand: {
+        primary: campaign.data.brand.primary,
+        accent: campaign.data.brand.accent,
+        logo: campaign.data.brand.logo && inp.assets.has(campaign.data.brand.logo) ? campaign.data.brand.logo : null,
+      },
     },
     testimonies,
     testimony: testimonies[0] ?? null,

@@ -3,10 +3,10 @@ import path from 'node:path';
 import xliff, { type XliffJs, type XliffUnit } from 'xliff';
 import type { Campaign } from '../campaign/load.js';
 import { CampaignPressError } from '../errors.js';
-import { pluralCategories, type LocaleTable } from '../i18n/locales.js';
-import { parseJsonStrict } from '../util/files.js';
-import { LABEL_SOURCE } from './check.js';
-import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from './keys.js';
+import { pluralCategories, type LocaleTable } from '../i18n/table.js';
+import { parseJsonStrict } from '../util/structured.js';
+import { LABEL_SOURCE } from '../i18n/keys.js';
+import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from '../i18n/keys.js';
 
 /**
  * XLIFF exchange for translators' CAT tools (the `xliff` package, 1.2 and 2.0). One <file> per
@@ -26,11 +26,21 @@ interface Namespace {
 }
 
 export function namespacesFor(root: string, campaigns: Campaign[], locale: string): Namespace[] {
-  const common = flatten(parseJsonStrict(readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'), `locales/${LABEL_SOURCE}/common.json`).data);
-  const out: Namespace[] = [{ name: 'common', source: common, sourceLocale: LABEL_SOURCE, note: 'Labels printed on posters, leaflets and cards' }];
+  const common = flatten(
+    parseJsonStrict(readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'), `locales/${LABEL_SOURCE}/common.json`)
+      .data,
+  );
+  const out: Namespace[] = [
+    { name: 'common', source: common, sourceLocale: LABEL_SOURCE, note: 'Labels printed on posters, leaflets and cards' },
+  ];
   for (const c of campaigns) {
     if (!c.data.locales.includes(locale) || c.data.source_locale === locale) continue;
-    out.push({ name: c.id, source: flatten(c.messages.get(c.data.source_locale) ?? {}), sourceLocale: c.data.source_locale, note: `Campaign "${c.data.title}"` });
+    out.push({
+      name: c.id,
+      source: flatten(c.messages.get(c.data.source_locale) ?? {}),
+      sourceLocale: c.data.source_locale,
+      note: `Campaign "${c.data.title}"`,
+    });
   }
   return out;
 }
@@ -45,7 +55,13 @@ function readTarget(root: string, locale: string, ns: string): Flat {
   }
 }
 
-export async function exportXliff(root: string, table: LocaleTable, campaigns: Campaign[], locale: string, format: XliffFormat): Promise<{ xml: string; units: number; untranslated: number }> {
+export async function exportXliff(
+  root: string,
+  table: LocaleTable,
+  campaigns: Campaign[],
+  locale: string,
+  format: XliffFormat,
+): Promise<{ xml: string; units: number; untranslated: number }> {
   if (!table.has(locale)) throw new CampaignPressError('locale-unknown', `unknown locale "${locale}"`, { field: '--locale' });
   const cats = pluralCategories(table, locale);
   const js: XliffJs = { resources: {}, sourceLanguage: LABEL_SOURCE, targetLanguage: locale };
@@ -84,7 +100,10 @@ export async function exportXliff(root: string, table: LocaleTable, campaigns: C
       if (typeof t === 'string' && t !== '') unit.target = t;
       else untranslated++;
       const notes = [ns.note];
-      if (isPlural) notes.push(`Plural form "${pp.category}" of "${pp.base}" (${table.get(locale).english} uses: ${cats.join(', ')}). {{count}} is the number.`);
+      if (isPlural)
+        notes.push(
+          `Plural form "${pp.category}" of "${pp.base}" (${table.get(locale).english} uses: ${cats.join(', ')}). {{count}} is the number.`,
+        );
       const ph = [...source.matchAll(/\{\{\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
       if (ph.length && !isPlural) notes.push(`Keep the placeholders as they are: ${[...new Set(ph)].map((p) => `{{${p}}}`).join(' ')}`);
       unit.note = notes.join(' ');
@@ -110,7 +129,13 @@ export interface ImportedNamespace {
 export async function importXliff(root: string, table: LocaleTable, xml: string, file: string): Promise<ImportedNamespace[]> {
   const version2 = /<xliff[^>]*version=["']2\./.test(xml);
   const version12 = /<xliff[^>]*version=["']1\.2/.test(xml);
-  if (!version2 && !version12) throw new CampaignPressError('schema-invalid', 'not an XLIFF 1.2 or 2.0 file', { file }, 'Export again with `campaign-press locales export`, and save from your CAT tool as XLIFF.');
+  if (!version2 && !version12)
+    throw new CampaignPressError(
+      'schema-invalid',
+      'not an XLIFF 1.2 or 2.0 file',
+      { file },
+      'Export again with `campaign-press locales export`, and save from your CAT tool as XLIFF.',
+    );
   let js: XliffJs;
   try {
     js = version2 ? await xliff.xliff2js(xml) : await xliff.xliff12ToJs(xml);
@@ -118,22 +143,47 @@ export async function importXliff(root: string, table: LocaleTable, xml: string,
     throw new CampaignPressError('schema-invalid', `cannot read the XLIFF: ${(e as Error).message}`, { file });
   }
   const locale = js.targetLanguage ?? '';
-  if (!table.has(locale)) throw new CampaignPressError('locale-unknown', `target language "${locale}" is not in locales/locales.json`, { file, field: 'trgLang' }, 'Set the target language to a bare code from locales.json (for example ckb).');
+  if (!table.has(locale))
+    throw new CampaignPressError(
+      'locale-unknown',
+      `target language "${locale}" is not in locales/locales.json`,
+      { file, field: 'trgLang' },
+      'Set the target language to a bare code from locales.json (for example ckb).',
+    );
   const out: ImportedNamespace[] = [];
   const known = new Set(['common', ...readdirSafe(path.join(root, 'campaigns'))]);
   for (const [ns, units] of Object.entries(js.resources)) {
-    if (!/^[a-z0-9-]+$/.test(ns) || !known.has(ns)) throw new CampaignPressError('schema-invalid', `unknown namespace (file id) "${ns}"`, { file, field: ns }, 'Namespaces are common and campaign ids.');
+    if (!/^[a-z0-9-]+$/.test(ns) || !known.has(ns))
+      throw new CampaignPressError(
+        'schema-invalid',
+        `unknown namespace (file id) "${ns}"`,
+        { file, field: ns },
+        'Namespaces are common and campaign ids.',
+      );
     const entries: [string, string][] = [];
     let translated = 0;
     for (const [key, unit] of Object.entries(units)) {
       const target = typeof unit.target === 'string' ? unit.target : Array.isArray(unit.target) ? undefined : undefined;
-      if (Array.isArray(unit.target)) throw new CampaignPressError('schema-invalid', `unit "${key}" has inline markup the JSON cannot hold`, { file, field: `${ns}:${key}` }, 'Keep {{placeholders}} as plain text in your CAT tool.');
+      if (Array.isArray(unit.target))
+        throw new CampaignPressError(
+          'schema-invalid',
+          `unit "${key}" has inline markup the JSON cannot hold`,
+          { file, field: `${ns}:${key}` },
+          'Keep {{placeholders}} as plain text in your CAT tool.',
+        );
       if (target === undefined || target === '') continue;
       entries.push([key, target]);
       translated++;
     }
     const json = `${JSON.stringify(unflatten(entries), null, 2)}\n`;
-    out.push({ locale, namespace: ns, json, file: path.join(root, 'locales', locale, `${ns}.json`), units: Object.keys(units).length, translated });
+    out.push({
+      locale,
+      namespace: ns,
+      json,
+      file: path.join(root, 'locales', locale, `${ns}.json`),
+      units: Object.keys(units).length,
+      translated,
+    });
   }
   return out;
 }

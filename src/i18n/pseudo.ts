@@ -1,4 +1,4 @@
-import { pluralCategories, type LocaleTable } from '../i18n/locales.js';
+import { pluralCategories, type LocaleTable } from './table.js';
 import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from './keys.js';
 
 /**
@@ -17,12 +17,60 @@ export function isPseudo(code: string): code is PseudoLocale {
 }
 
 const ACCENTED: Record<string, string> = {
-  a: 'á', b: 'ƀ', c: 'ç', d: 'ď', e: 'é', f: 'ƒ', g: 'ğ', h: 'ĥ', i: 'í', j: 'ĵ', k: 'ķ', l: 'ľ', m: 'ḿ',
-  n: 'ñ', o: 'ö', p: 'ƥ', q: 'ɋ', r: 'ř', s: 'š', t: 'ť', u: 'ü', v: 'ṽ', w: 'ŵ', x: 'ẋ', y: 'ý', z: 'ž',
+  a: 'á',
+  b: 'ƀ',
+  c: 'ç',
+  d: 'ď',
+  e: 'é',
+  f: 'ƒ',
+  g: 'ğ',
+  h: 'ĥ',
+  i: 'í',
+  j: 'ĵ',
+  k: 'ķ',
+  l: 'ľ',
+  m: 'ḿ',
+  n: 'ñ',
+  o: 'ö',
+  p: 'ƥ',
+  q: 'ɋ',
+  r: 'ř',
+  s: 'š',
+  t: 'ť',
+  u: 'ü',
+  v: 'ṽ',
+  w: 'ŵ',
+  x: 'ẋ',
+  y: 'ý',
+  z: 'ž',
 };
 const ARABIC: Record<string, string> = {
-  a: 'ا', b: 'ب', c: 'س', d: 'د', e: 'ع', f: 'ف', g: 'غ', h: 'ه', i: 'ي', j: 'ج', k: 'ك', l: 'ل', m: 'م',
-  n: 'ن', o: 'و', p: 'پ', q: 'ق', r: 'ر', s: 'ص', t: 'ت', u: 'ؤ', v: 'ڤ', w: 'و', x: 'خ', y: 'ى', z: 'ز',
+  a: 'ا',
+  b: 'ب',
+  c: 'س',
+  d: 'د',
+  e: 'ع',
+  f: 'ف',
+  g: 'غ',
+  h: 'ه',
+  i: 'ي',
+  j: 'ج',
+  k: 'ك',
+  l: 'ل',
+  m: 'م',
+  n: 'ن',
+  o: 'و',
+  p: 'پ',
+  q: 'ق',
+  r: 'ر',
+  s: 'ص',
+  t: 'ت',
+  u: 'ؤ',
+  v: 'ڤ',
+  w: 'و',
+  x: 'خ',
+  y: 'ى',
+  z: 'ز',
 };
 const FILLER = 'ľöřéḿ íƥšüḿ ďöľöř šíť áḿéť çöñšéçťéťüř áďíƥíšçíñğ éľíť šéď ďö éíüšḿöď ťéḿƥöř'.split(' ');
 
@@ -32,12 +80,18 @@ const PROTECTED = /(\{\{[^}]*\}\}|\$t\([^)]*\)|<[^>]+>|https?:\/\/\S+|\]\([^)]*\
 function mapText(s: string, table: Record<string, string>): string {
   return s
     .split(PROTECTED)
-    .map((part, i) => (i % 2 === 1 ? part : [...part].map((c) => {
-      const lower = c.toLowerCase();
-      const m = table[lower];
-      if (!m) return c;
-      return c !== lower && table === ACCENTED ? m.toUpperCase() : m;
-    }).join('')))
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : [...part]
+            .map((c) => {
+              const lower = c.toLowerCase();
+              const m = table[lower];
+              if (!m) return c;
+              return c !== lower && table === ACCENTED ? m.toUpperCase() : m;
+            })
+            .join(''),
+    )
     .join('');
 }
 
@@ -96,7 +150,12 @@ export function pseudoNamespace(table: LocaleTable, code: PseudoLocale, source: 
       if (done.has(pp.base)) continue;
       done.add(pp.base);
       for (const cat of cats) {
-        const src = String(source.get(`${pp.base}_${cat}`) ?? source.get(`${pp.base}_${cat === 'one' ? 'one' : 'other'}`) ?? source.get(`${pp.base}_other`) ?? '');
+        const src = String(
+          source.get(`${pp.base}_${cat}`) ??
+            source.get(`${pp.base}_${cat === 'one' ? 'one' : 'other'}`) ??
+            source.get(`${pp.base}_other`) ??
+            '',
+        );
         entries.push([`${pp.base}_${cat}`, pseudoText(code, src)]);
       }
       continue;
@@ -106,6 +165,11 @@ export function pseudoNamespace(table: LocaleTable, code: PseudoLocale, source: 
   return unflatten(entries);
 }
 
-export function pseudoResources(table: LocaleTable, code: PseudoLocale, common: unknown, campaignMessages: Record<string, unknown>): { common: Record<string, unknown>; campaign: Record<string, unknown> } {
+export function pseudoResources(
+  table: LocaleTable,
+  code: PseudoLocale,
+  common: unknown,
+  campaignMessages: Record<string, unknown>,
+): { common: Record<string, unknown>; campaign: Record<string, unknown> } {
   return { common: pseudoNamespace(table, code, flatten(common)), campaign: pseudoNamespace(table, code, flatten(campaignMessages)) };
 }

@@ -1,8 +1,8 @@
 import type { Campaign, Testimony } from '../campaign/load.js';
 import { findDenied } from '../consent/denylist.js';
-import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
+import { gateConsent, RULES, type Refusal } from '../consent/gate.js';
 import { markdownText } from '../templates/markdown.js';
-import { isPseudo } from '../locales/pseudo.js';
+import { isPseudo } from '../i18n/pseudo.js';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import type { FormatSpec, Template } from '../templates/engine.js';
 
@@ -10,17 +10,6 @@ import type { FormatSpec, Template } from '../templates/engine.js';
  * Planning: campaign × template × format × locale [× testimony] -> RenderJob, with the consent
  * gate applied to every (testimony, asset) pair. Pure: the build date is an argument.
  */
-
-export interface Refusal {
-  testimony: string;
-  consent_id: string | null;
-  rule: RuleCode;
-  reason: string;
-  asset: string;
-  locale: string;
-  template: string;
-  format: string;
-}
 
 /** A testimony as it may appear on one asset: localized, and reduced to what consent allows. */
 export interface TestimonyPiece {
@@ -74,7 +63,11 @@ export function assetPath(locale: string, template: string, format: string, ext:
 }
 
 /** Localize a testimony for one locale, or undefined if it has no text in that locale. */
-function localize(t: Testimony, locale: string, sourceLocale: string): Omit<TestimonyPiece, 'quote' | 'quoteKind' | 'photo' | 'consentId'> & { quoteSrc?: string; paraphraseSrc?: string } | undefined {
+function localize(
+  t: Testimony,
+  locale: string,
+  sourceLocale: string,
+): (Omit<TestimonyPiece, 'quote' | 'quoteKind' | 'photo' | 'consentId'> & { quoteSrc?: string; paraphraseSrc?: string }) | undefined {
   const c = t.data.consent!;
   const base = {
     id: t.id,
@@ -101,12 +94,16 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
   for (const output of campaign.data.outputs) {
     const template = templates.get(output.template)!;
     if (opts.only.length && !opts.only.some((o) => o.template === template.name)) continue;
-    const formats = (output.formats ?? [...template.formats.keys()]).filter((f) => !opts.only.length || opts.only.some((o) => o.template === template.name && (!o.format || o.format === f)));
+    const formats = (output.formats ?? [...template.formats.keys()]).filter(
+      (f) => !opts.only.length || opts.only.some((o) => o.template === template.name && (!o.format || o.format === f)),
+    );
     const perTestimony = output.for_each === 'testimony' || template.testimonies === 'each';
     for (const locale of opts.locales) {
       for (const fname of formats) {
         const format = template.formats.get(fname)!;
-        const gatherFor = perTestimony ? campaign.testimonies.map((t) => [t]) : [template.testimonies === 'all' ? campaign.testimonies : []];
+        const gatherFor = perTestimony
+          ? campaign.testimonies.map((t) => [t])
+          : [template.testimonies === 'all' ? campaign.testimonies : []];
         for (const group of gatherFor) {
           const testimonyId = perTestimony ? group[0]!.id : undefined;
           const rel = assetPath(locale, template.name, fname, format.output, testimonyId);
@@ -117,11 +114,27 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
             const gate = gateConsent(
               { consent: c, quote: t.data.quote, paraphrase: t.data.paraphrase, photo: t.data.photo },
               // A pseudo-locale is a layout test of the source text, never published: the source's scope applies.
-              { asOf: opts.asOf, channel: template.channel, locale: isPseudo(locale) ? source : locale, sourceLocale: source, regions: opts.regions, photoSha256: opts.photoHashes.get(t.id) },
+              {
+                asOf: opts.asOf,
+                channel: template.channel,
+                locale: isPseudo(locale) ? source : locale,
+                sourceLocale: source,
+                regions: opts.regions,
+                photoSha256: opts.photoHashes.get(t.id),
+              },
             );
             if (!gate.allowed) {
               for (const rule of gate.rules) {
-                refusals.push({ testimony: t.id, consent_id: c?.id ?? null, rule, reason: RULES[rule], asset: rel, locale, template: template.name, format: fname });
+                refusals.push({
+                  testimony: t.id,
+                  consent_id: c?.id ?? null,
+                  rule,
+                  reason: RULES[rule],
+                  asset: rel,
+                  locale,
+                  template: template.name,
+                  format: fname,
+                });
               }
               if (!opts.skipRefused) blocked = true;
               continue;
@@ -129,19 +142,48 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
             const loc = localize(t, locale, source);
             if (!loc) {
               diag.warn(
-                new CampaignPressError('translation-missing', `testimony ${t.id} has no ${locale} translation; it is left out of ${rel}`, { file: t.file }, `Add testimonies/${t.id}.${locale}.md, or leave it out on purpose.`),
+                new CampaignPressError(
+                  'translation-missing',
+                  `testimony ${t.id} has no ${locale} translation; it is left out of ${rel}`,
+                  { file: t.file },
+                  `Add testimonies/${t.id}.${locale}.md, or leave it out on purpose.`,
+                ),
               );
               continue;
             }
-            if (gate.use.photoNote) diag.warn(new CampaignPressError('consent-refused', `${t.id}: ${gate.use.photoNote}`, { file: t.file, field: 'consent.photo' }, 'Set consent.photo.permission and sha256 for an approved masked photo.'));
+            if (gate.use.photoNote)
+              diag.warn(
+                new CampaignPressError(
+                  'consent-refused',
+                  `${t.id}: ${gate.use.photoNote}`,
+                  { file: t.file, field: 'consent.photo' },
+                  'Set consent.photo.permission and sha256 for an approved masked photo.',
+                ),
+              );
             const { quoteSrc, paraphraseSrc, ...rest } = loc;
-            const quote = gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
+            const quote =
+              gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
             if (opts.denied && findDenied([rest.title, quote ?? '', markdownText(rest.body), rest.displayName].join('\n'), opts.denied)) {
-              refusals.push({ testimony: t.id, consent_id: c!.id, rule: 'denylist', reason: RULES.denylist, asset: rel, locale, template: template.name, format: fname });
+              refusals.push({
+                testimony: t.id,
+                consent_id: c!.id,
+                rule: 'denylist',
+                reason: RULES.denylist,
+                asset: rel,
+                locale,
+                template: template.name,
+                format: fname,
+              });
               if (!opts.skipRefused) blocked = true;
               continue;
             }
-            pieces.push({ ...rest, consentId: c!.id, quote, quoteKind: quote === null ? null : gate.use.quote === 'verbatim' ? 'verbatim' : 'paraphrase', photo: gate.use.photo });
+            pieces.push({
+              ...rest,
+              consentId: c!.id,
+              quote,
+              quoteKind: quote === null ? null : gate.use.quote === 'verbatim' ? 'verbatim' : 'paraphrase',
+              photo: gate.use.photo,
+            });
           }
           if (blocked) {
             refusedAssets.push(rel);

@@ -9,20 +9,22 @@ import { RULES } from '../consent/gate.js';
 import { CampaignPressError, Diagnostics, ValidationErrors, type Problem, toProblem, ExitCode } from '../errors.js';
 import { processImage } from '../images/process.js';
 import { codePoint, missingGlyphs } from '../fonts/fonts.js';
-import { loadLocaleTable, type LocaleTable } from '../i18n/locales.js';
+import { loadLocaleTable, type LocaleTable } from '../i18n/table.js';
 import { Translator } from '../i18n/translator.js';
 import { createManifest, readManifest, renderManifest, type ManifestAsset } from '../output/manifest.js';
-import { renderAsset } from '../render/page.js';
-import { ASSET_ORIGIN } from '../render/origin.js';
+import { type RenderOutcome, renderAsset } from '../render/page.js';
+import { ASSET_ORIGIN } from '../util/origin.js';
 import { RenderPool, type MemoryAsset } from '../render/pool.js';
 import { renderMarkdown } from '../templates/markdown.js';
 import { loadTemplate, type Template } from '../templates/engine.js';
-import { displayPath, isInside, parseJsonStrict, sha256, writeFileAtomic } from '../util/files.js';
+import { displayPath, isInside, sha256, writeFileAtomic } from '../util/files.js';
+import { parseJsonStrict } from '../util/structured.js';
 import { rendererCodeFingerprint } from '../version.js';
 import { renderDocument, type DocumentInputs } from './document.js';
-import { planRenders, type Refusal, type RenderJob } from './plan.js';
-import { LABEL_SOURCE } from '../locales/check.js';
-import { isPseudo, pseudoMarkdown, pseudoResources, pseudoText, type PseudoLocale } from '../locales/pseudo.js';
+import { planRenders, type RenderJob } from './plan.js';
+import type { Refusal } from '../consent/gate.js';
+import { LABEL_SOURCE } from '../i18n/keys.js';
+import { isPseudo, pseudoMarkdown, pseudoResources, pseudoText, type PseudoLocale } from '../i18n/pseudo.js';
 
 export interface BuildOptions {
   /** Project folder holding templates/ and locales/. */
@@ -72,7 +74,13 @@ export function parseShard(s: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(s);
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new CampaignPressError('usage', `--shard ${s} is not K/N with 1 <= K <= N`, { field: '--shard' }, 'For a matrix of 3 machines use --shard 1/3, --shard 2/3 and --shard 3/3.');
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new CampaignPressError(
+      'usage',
+      `--shard ${s} is not K/N with 1 <= K <= N`,
+      { field: '--shard' },
+      'For a matrix of 3 machines use --shard 1/3, --shard 2/3 and --shard 3/3.',
+    );
   return { index, count };
 }
 
@@ -95,17 +103,35 @@ export function loadProject(root: string, campaignDir: string): LoadedProject {
   const errors: CampaignPressError[] = [];
   campaign.data.outputs.forEach((o, i) => {
     try {
-      const t = templates.get(o.template) ?? loadTemplate(path.join(root, 'templates'), o.template, { file: campaign.file, line: campaign.lineOf(['outputs', i, 'template']), field: `outputs[${i}].template` });
+      const t =
+        templates.get(o.template) ??
+        loadTemplate(path.join(root, 'templates'), o.template, {
+          file: campaign.file,
+          line: campaign.lineOf(['outputs', i, 'template']),
+          field: `outputs[${i}].template`,
+        });
       templates.set(o.template, t);
       (o.formats ?? []).forEach((f, j) => {
         if (!t.formats.has(f)) {
           errors.push(
-            new CampaignPressError('format-unknown', `template "${t.name}" has no format "${f}"`, { file: campaign.file, line: campaign.lineOf(['outputs', i, 'formats', j]), field: `outputs[${i}].formats[${j}]` }, `Use one of: ${[...t.formats.keys()].join(', ')}.`),
+            new CampaignPressError(
+              'format-unknown',
+              `template "${t.name}" has no format "${f}"`,
+              { file: campaign.file, line: campaign.lineOf(['outputs', i, 'formats', j]), field: `outputs[${i}].formats[${j}]` },
+              `Use one of: ${[...t.formats.keys()].join(', ')}.`,
+            ),
           );
         }
       });
       if (o.for_each === 'testimony' && t.testimonies !== 'each') {
-        errors.push(new CampaignPressError('schema-invalid', `template "${t.name}" does not make one asset per testimony`, { file: campaign.file, line: campaign.lineOf(['outputs', i, 'for_each']), field: `outputs[${i}].for_each` }, 'Remove for_each, or use testimony-card.'));
+        errors.push(
+          new CampaignPressError(
+            'schema-invalid',
+            `template "${t.name}" does not make one asset per testimony`,
+            { file: campaign.file, line: campaign.lineOf(['outputs', i, 'for_each']), field: `outputs[${i}].for_each` },
+            'Remove for_each, or use testimony-card.',
+          ),
+        );
       }
     } catch (e) {
       if (e instanceof ValidationErrors) errors.push(...e.errors);
@@ -151,7 +177,10 @@ function loadResources(root: string, table: LocaleTable, campaign: Campaign, loc
   const needed = new Set(locales.flatMap((l) => table.chain(l)));
   for (const l of needed) {
     if (isPseudo(l)) {
-      const en = parseJsonStrict(readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'), `locales/${LABEL_SOURCE}/common.json`).data;
+      const en = parseJsonStrict(
+        readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'),
+        `locales/${LABEL_SOURCE}/common.json`,
+      ).data;
       resources[l] = pseudoResources(table, l, en, campaign.messages.get(campaign.data.source_locale) ?? {});
       continue;
     }
@@ -171,8 +200,20 @@ function parseOnly(only: string[], templates: ReadonlyMap<string, Template>): { 
   return only.map((o) => {
     const [template, format] = o.split(':') as [string, string | undefined];
     const t = templates.get(template);
-    if (!t) throw new CampaignPressError('template-unknown', `--only ${o}: the campaign has no output with template "${template}"`, { field: '--only' }, `Use one of: ${[...templates.keys()].join(', ')}.`);
-    if (format !== undefined && !t.formats.has(format)) throw new CampaignPressError('format-unknown', `--only ${o}: template "${template}" has no format "${format}"`, { field: '--only' }, `Use one of: ${[...t.formats.keys()].join(', ')}.`);
+    if (!t)
+      throw new CampaignPressError(
+        'template-unknown',
+        `--only ${o}: the campaign has no output with template "${template}"`,
+        { field: '--only' },
+        `Use one of: ${[...templates.keys()].join(', ')}.`,
+      );
+    if (format !== undefined && !t.formats.has(format))
+      throw new CampaignPressError(
+        'format-unknown',
+        `--only ${o}: template "${template}" has no format "${format}"`,
+        { field: '--only' },
+        `Use one of: ${[...t.formats.keys()].join(', ')}.`,
+      );
     return format === undefined ? { template } : { template, format };
   });
 }
@@ -201,7 +242,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
   const { table, campaign, templates } = loadProject(opts.root, opts.campaignDir);
   report.campaign = campaign.id;
-  campaign.warnings.forEach((w) => diag.warn(w));
+  for (const w of campaign.warnings) diag.warn(w);
 
   const asOf = opts.asOf ?? today();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) {
@@ -215,12 +256,22 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       continue;
     }
     if (!campaign.data.locales.includes(l)) {
-      throw new CampaignPressError('locale-unknown', `--locale ${l}: the campaign is not published in "${l}"`, { file: campaign.file, line: campaign.lineOf(['locales']), field: '--locale' }, `Use one of: ${campaign.data.locales.join(', ')}, or add it to locales in campaign.md.`);
+      throw new CampaignPressError(
+        'locale-unknown',
+        `--locale ${l}: the campaign is not published in "${l}"`,
+        { file: campaign.file, line: campaign.lineOf(['locales']), field: '--locale' },
+        `Use one of: ${campaign.data.locales.join(', ')}, or add it to locales in campaign.md.`,
+      );
     }
   }
   const regions = opts.region ? [opts.region] : campaign.data.distribution.regions;
   if (opts.region && !campaign.data.distribution.regions.includes(opts.region)) {
-    throw new CampaignPressError('usage', `--region ${opts.region} is not a distribution region of the campaign`, { field: '--region' }, `Use one of: ${campaign.data.distribution.regions.join(', ')}.`);
+    throw new CampaignPressError(
+      'usage',
+      `--region ${opts.region} is not a distribution region of the campaign`,
+      { field: '--region' },
+      `Use one of: ${campaign.data.distribution.regions.join(', ')}.`,
+    );
   }
   const only = parseOnly(opts.only ?? [], templates);
 
@@ -238,7 +289,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   };
   const imageErrors: CampaignPressError[] = [];
   if (campaign.logoPath && campaign.data.brand.logo) {
-    await addImage(campaign.logoPath, campaign.data.brand.logo, 'logo', { file: campaign.file, line: campaign.lineOf(['brand', 'logo']), field: 'brand.logo' }).catch((e) => imageErrors.push(e));
+    await addImage(campaign.logoPath, campaign.data.brand.logo, 'logo', {
+      file: campaign.file,
+      line: campaign.lineOf(['brand', 'logo']),
+      field: 'brand.logo',
+    }).catch((e) => imageErrors.push(e));
   }
   for (const t of campaign.testimonies) {
     if (!t.photoPath || !t.data.photo) continue;
@@ -250,17 +305,31 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       imageErrors.push(e as CampaignPressError);
     }
   }
-  if (imageErrors.length) throw new ValidationErrors(imageErrors.map((e) => (e instanceof CampaignPressError ? e : new CampaignPressError('image-invalid', String(e)))));
+  if (imageErrors.length)
+    throw new ValidationErrors(
+      imageErrors.map((e) => (e instanceof CampaignPressError ? e : new CampaignPressError('image-invalid', String(e)))),
+    );
 
   const denied = new Set(campaign.testimonies.flatMap((t) => t.data.consent?.identity.denylist_sha256 ?? []));
-  const plan = planRenders(campaign, templates, { asOf, locales, only, regions, skipRefused: !!opts.skipRefused, photoHashes, denied }, diag);
+  const plan = planRenders(
+    campaign,
+    templates,
+    { asOf, locales, only, regions, skipRefused: !!opts.skipRefused, photoHashes, denied },
+    diag,
+  );
   report.refusals = plan.refusals;
   report.stats.planned = plan.jobs.length + plan.refusedAssets.length;
   report.stats.refused = new Set(plan.refusals.map((r) => r.asset)).size;
   if (plan.refusedAssets.length && !opts.skipRefused) {
     for (const r of plan.refusals) {
       const t = campaign.testimonies.find((x) => x.id === r.testimony);
-      diag.error(new CampaignPressError('consent-refused', `${r.asset}: testimony ${r.testimony} (consent ${r.consent_id ?? 'none'}) refused by rule ${r.rule}: ${r.reason}`, { file: t?.file, line: t?.consentLine, field: r.rule }));
+      diag.error(
+        new CampaignPressError(
+          'consent-refused',
+          `${r.asset}: testimony ${r.testimony} (consent ${r.consent_id ?? 'none'}) refused by rule ${r.rule}: ${r.reason}`,
+          { file: t?.file, line: t?.consentLine, field: r.rule },
+        ),
+      );
     }
     return finish(ExitCode.consentRefused);
   }
@@ -271,7 +340,14 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
   for (const l of locales) {
     if (l !== campaign.data.source_locale && !campaign.bodies.has(l) && campaign.body.trim()) {
-      diag.warn(new CampaignPressError('translation-missing', `the campaign description has no ${l} translation; the ${campaign.data.source_locale} text is used`, { file: `${path.relative(process.cwd(), campaign.dir) || '.'}/campaign.${l}.md` }, `Translate it in campaign.${l}.md (translation_of, source_sha256, status).`));
+      diag.warn(
+        new CampaignPressError(
+          'translation-missing',
+          `the campaign description has no ${l} translation; the ${campaign.data.source_locale} text is used`,
+          { file: `${path.relative(process.cwd(), campaign.dir) || '.'}/campaign.${l}.md` },
+          `Translate it in campaign.${l}.md (translation_of, source_sha256, status).`,
+        ),
+      );
     }
   }
   const translator = new Translator(table, loadResources(opts.root, table, campaign, locales), diag);
@@ -285,10 +361,14 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const doc = renderDocument(job, docInputs);
     // The deny-list is part of the key: a cached asset skips the scan of the rendered page, so a
     // term added to any deny-list must make every asset render (and be scanned) again.
-    const key = sha256([rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, deniedKey, doc.html].join('\u0000'));
+    const key = sha256(
+      [rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, deniedKey, doc.html].join(
+        '\u0000',
+      ),
+    );
     keyed.push({ job, key });
   }
-  if (opts.strict) diag.warnings.splice(0).forEach((w) => diag.error(w));
+  if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
   if (diag.errors.length) return finish(ExitCode.invalidInput);
   if (opts.dryRun) return finish(ExitCode.ok);
 
@@ -326,7 +406,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
         limit(async () => {
           // A quality failure (overflow, glyph) does not stop the others: the report lists every
           // problem at once. A broken browser does.
-          if (failed && diag.errors.some((e) => e.code === 'render-failed' || e.code === 'render-timeout' || e.code === 'browser-not-found')) return;
+          if (
+            failed &&
+            diag.errors.some((e) => e.code === 'render-failed' || e.code === 'render-timeout' || e.code === 'browser-not-found')
+          )
+            return;
           const t0 = Date.now();
           if (prev) {
             report.assets.push(prev);
@@ -341,21 +425,32 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             keywords: [campaign.id, job.template.name, job.format.name, job.locale],
             lang: job.locale,
           };
-          let outcome;
+          let outcome: RenderOutcome;
           try {
             outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta);
           } catch (e) {
             failed = true;
             diag.error(
               e instanceof CampaignPressError
-                ? new CampaignPressError(e.code, e.message.startsWith(job.relPath) ? e.message : `${job.relPath}: ${e.message}`, e.location, e.hint)
+                ? new CampaignPressError(
+                    e.code,
+                    e.message.startsWith(job.relPath) ? e.message : `${job.relPath}: ${e.message}`,
+                    e.location,
+                    e.hint,
+                  )
                 : new CampaignPressError('render-failed', `${job.relPath}: ${(e as Error).message}`),
             );
             return;
           }
           const where = { file: `templates/${job.template.name}/template.hbs` };
           for (const f of outcome.fallbacks) {
-            diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: "${f.text}" is drawn with the system font "${f.font}", not a bundled font`, where));
+            diag.error(
+              new CampaignPressError(
+                'render-glyph-fallback',
+                `${job.relPath}: "${f.text}" is drawn with the system font "${f.font}", not a bundled font`,
+                where,
+              ),
+            );
           }
           // Independent of the machine's fonts (with none installed, Chromium may draw a box in a
           // bundled font and report nothing): the page text against the bundled fonts' cmaps.
@@ -364,8 +459,10 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             const hex = uncovered.map((c) => `"${c}" ${codePoint(c)}`).join(', ');
             diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: no bundled font draws ${hex}`, where));
           }
-          for (const u of outcome.blocked) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
-          for (const u of outcome.navigations) diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
+          for (const u of outcome.blocked)
+            diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
+          for (const u of outcome.navigations)
+            diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
           // In a pseudo-locale, overflow is the finding the build exists to show: warn and write.
           const pseudo = isPseudo(job.locale);
           for (const o of outcome.overflow) {
@@ -374,32 +471,65 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
             else diag.error(e);
           }
           // Deny-list: page text, alt text, file name and PDF metadata.
-          const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join('\n');
+          const scanned = [
+            outcome.text,
+            job.relPath.replace(/[-_./]/g, ' '),
+            pdfMeta.title,
+            pdfMeta.subject,
+            pdfMeta.keywords.join(' '),
+          ].join('\n');
           if (findDenied(scanned, denied)) {
             const ts = job.pieces.length ? job.pieces : [undefined];
             for (const p of ts) {
-              report.refusals.push({ testimony: p?.id ?? '(none)', consent_id: p?.consentId ?? null, rule: 'denylist', reason: RULES.denylist, asset: job.relPath, locale: job.locale, template: job.template.name, format: job.format.name });
+              report.refusals.push({
+                testimony: p?.id ?? '(none)',
+                consent_id: p?.consentId ?? null,
+                rule: 'denylist',
+                reason: RULES.denylist,
+                asset: job.relPath,
+                locale: job.locale,
+                template: job.template.name,
+                format: job.format.name,
+              });
             }
             report.stats.refused++;
             if (!opts.skipRefused) {
               failed = true;
-              diag.error(new CampaignPressError('consent-refused', `${job.relPath}: a deny-listed term appears in the rendered asset (the term is not shown)`, { field: 'denylist' }));
+              diag.error(
+                new CampaignPressError(
+                  'consent-refused',
+                  `${job.relPath}: a deny-listed term appears in the rendered asset (the term is not shown)`,
+                  { field: 'denylist' },
+                ),
+              );
             }
             return;
           }
-          if (outcome.fallbacks.length || uncovered.length || outcome.blocked.length || outcome.navigations.length || (outcome.overflow.length && !pseudo)) {
+          if (
+            outcome.fallbacks.length ||
+            uncovered.length ||
+            outcome.blocked.length ||
+            outcome.navigations.length ||
+            (outcome.overflow.length && !pseudo)
+          ) {
             failed = true;
             return;
           }
           const file = path.join(staging, job.relPath);
-          if (!isInside(staging, file)) throw new CampaignPressError('output-unsafe', `output path ${job.relPath} escapes the output folder`);
+          if (!isInside(staging, file))
+            throw new CampaignPressError('output-unsafe', `output path ${job.relPath} escapes the output folder`);
           await writeFileAtomic(file, outcome.bytes);
           const asset: ManifestAsset = {
             path: job.relPath,
             sha256: sha256(outcome.bytes),
             bytes: outcome.bytes.length,
             ...(outcome.width !== undefined ? { width: outcome.width, height: outcome.height } : {}),
-            ...(outcome.pages !== undefined ? { pages: outcome.pages, page_size_mm: [job.format.width + 2 * job.format.bleed, job.format.height + 2 * job.format.bleed] as [number, number] } : {}),
+            ...(outcome.pages !== undefined
+              ? {
+                  pages: outcome.pages,
+                  page_size_mm: [job.format.width + 2 * job.format.bleed, job.format.height + 2 * job.format.bleed] as [number, number],
+                }
+              : {}),
             locale: job.locale,
             template: job.template.name,
             format: job.format.name,
@@ -424,7 +554,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   if (failed || diag.errors.length) {
     await fs.rm(staging, { recursive: true, force: true });
     report.assets = [];
-    return finish(hasConsentError && !diag.errors.some((e) => e.exitCode === ExitCode.renderFailed) ? ExitCode.consentRefused : Math.max(...diag.errors.map((e) => e.exitCode), ExitCode.renderFailed) as ExitCode);
+    return finish(
+      hasConsentError && !diag.errors.some((e) => e.exitCode === ExitCode.renderFailed)
+        ? ExitCode.consentRefused
+        : (Math.max(...diag.errors.map((e) => e.exitCode), ExitCode.renderFailed) as ExitCode),
+    );
   }
 
   // Commit: move staged files into place, drop assets of this build's scope that are no longer
@@ -437,7 +571,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   await fs.rm(staging, { recursive: true, force: true });
   const built = new Set(report.assets.map((a) => a.path));
   const inScope = (a: ManifestAsset) =>
-    locales.includes(a.locale) && (!only.length || only.some((o) => o.template === a.template && (!o.format || o.format === a.format))) && (!opts.shard || inShard(a.path, opts.shard));
+    locales.includes(a.locale) &&
+    (!only.length || only.some((o) => o.template === a.template && (!o.format || o.format === a.format))) &&
+    (!opts.shard || inShard(a.path, opts.shard));
   const kept: ManifestAsset[] = [];
   for (const a of previous?.assets ?? []) {
     if (built.has(a.path)) continue;
@@ -447,7 +583,14 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       report.stats.removed++;
     } else kept.push(a);
   }
-  const manifest = createManifest(campaign.id, asOf, regions, [...report.assets, ...kept], report.refusals, opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined);
+  const manifest = createManifest(
+    campaign.id,
+    asOf,
+    regions,
+    [...report.assets, ...kept],
+    report.refusals,
+    opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined,
+  );
   await writeFileAtomic(path.join(campaignOut, 'manifest.json'), renderManifest(manifest));
   report.assets = manifest.assets;
   return finish(ExitCode.ok);

@@ -64,3 +64,9 @@ export function nestings(s: string): string[] {
 export function markup(s: string): string[] {
   return [...s.matchAll(MARKUP_RE)].map((m) => m[0].replace(/\s+[^>]*/, '').toLowerCase()).sort();
 }
+
+/** The locale whose template labels (locales/<LABEL_SOURCE>/common.json) are the source for translators. */
+export const LABEL_SOURCE = 'en';
+
+/** Label keys the code (not a template literal) asks for: `locales check` counts them as used. */
+export const CODE_KEYS = ['content_warning.loss_of_life', 'content_warning.violence'];

@@ -1,8 +1,8 @@
-import type { LocaleTable } from '../i18n/locales.js';
-import { pluralCategories } from '../i18n/locales.js';
+import type { LocaleTable } from '../i18n/table.js';
+import { pluralCategories } from '../i18n/table.js';
 import type { LocaleProject } from './check.js';
-import { LABEL_SOURCE } from './check.js';
-import { flatten, pluralGroups, pluralPart, type Flat } from './keys.js';
+import { LABEL_SOURCE } from '../i18n/keys.js';
+import { flatten, pluralGroups, pluralPart, type Flat } from '../i18n/keys.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -59,7 +59,14 @@ export function localeStatus(project: LocaleProject): StatusRow[] {
       return { total: req.length, translated, missing: req.length - translated };
     };
     const c = count(common, code === LABEL_SOURCE ? common : readFlat(path.join(root, 'locales', code, 'common.json')));
-    rows.push({ ...base, namespace: 'common', ...c, stale: 0, draft: entry.status === 'machine-drafted' ? c.translated : 0, coverage: c.total ? c.translated / c.total : 1 });
+    rows.push({
+      ...base,
+      namespace: 'common',
+      ...c,
+      stale: 0,
+      draft: entry.status === 'machine-drafted' ? c.translated : 0,
+      coverage: c.total ? c.translated / c.total : 1,
+    });
     for (const camp of campaigns) {
       if (!camp.data.locales.includes(code)) continue;
       const source = flatten(camp.messages.get(camp.data.source_locale) ?? {});
@@ -80,7 +87,16 @@ export function localeStatus(project: LocaleProject): StatusRow[] {
           if (d.status === 'draft') draft++;
         }
       }
-      rows.push({ ...base, namespace: camp.id, total, translated, missing: total - translated, stale, draft, coverage: total ? translated / total : 1 });
+      rows.push({
+        ...base,
+        namespace: camp.id,
+        total,
+        translated,
+        missing: total - translated,
+        stale,
+        draft,
+        coverage: total ? translated / total : 1,
+      });
     }
   }
   return rows;

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CampaignPressError, ValidationErrors } from '../errors.js';
-import { validate } from '../campaign/frontmatter.js';
-import { parseJsonStrict } from '../util/files.js';
+import { validate } from '../util/structured.js';
+import { parseJsonStrict } from '../util/structured.js';
 
 /**
  * The language table (locales/locales.json). Direction, script, digits, fallbacks, fonts and
@@ -31,7 +31,10 @@ export type LocaleEntry = z.infer<typeof localeEntrySchema> & { code: string };
 export const localeTableSchema = z.record(code, localeEntrySchema);
 
 export class LocaleTable {
-  constructor(readonly entries: ReadonlyMap<string, LocaleEntry>, readonly file: string) {}
+  constructor(
+    readonly entries: ReadonlyMap<string, LocaleEntry>,
+    readonly file: string,
+  ) {}
 
   get codes(): string[] {
     return [...this.entries.keys()];
@@ -71,7 +74,12 @@ export function loadLocaleTable(localesDir: string): LocaleTable {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new CampaignPressError('path-not-found', `no language table at ${file}`, { file }, 'Run campaign-press in the project folder (the one with locales/), or pass --root.');
+    throw new CampaignPressError(
+      'path-not-found',
+      `no language table at ${file}`,
+      { file },
+      'Run campaign-press in the project folder (the one with locales/), or pass --root.',
+    );
   }
   const parsed = parseJsonStrict(text, file);
   const { value, errors } = validate(localeTableSchema, parsed);
@@ -83,7 +91,10 @@ export function loadLocaleTable(localesDir: string): LocaleTable {
   }
   for (const [c, e] of entries) {
     for (const f of e.fallback) {
-      if (!entries.has(f)) problems.push(new CampaignPressError('locale-unknown', `fallback "${f}" of ${c} is not in the table`, { file, field: `${c}.fallback` }));
+      if (!entries.has(f))
+        problems.push(
+          new CampaignPressError('locale-unknown', `fallback "${f}" of ${c} is not in the table`, { file, field: `${c}.fallback` }),
+        );
     }
     const pluralFrom = e.plural_rules_from ?? c;
     if (Intl.PluralRules.supportedLocalesOf([pluralFrom]).length === 0) {
@@ -114,7 +125,8 @@ export function selectPlural(table: LocaleTable, c: string, n: number): string {
 
 /** A BCP 47 tag carrying the locale's numbering system, for Intl formatters. */
 export function intlTag(entry: LocaleEntry): string {
-  const base = entry.plural_rules_from && Intl.NumberFormat.supportedLocalesOf([entry.code]).length === 0 ? entry.plural_rules_from : entry.code;
+  const base =
+    entry.plural_rules_from && Intl.NumberFormat.supportedLocalesOf([entry.code]).length === 0 ? entry.plural_rules_from : entry.code;
   return `${base}-u-nu-${entry.numbering}`;
 }
 
@@ -124,7 +136,13 @@ export function formatNumber(entry: LocaleEntry, n: number): string {
 
 export function formatDate(entry: LocaleEntry, isoDate: string): string {
   const d = new Date(`${isoDate}T00:00:00Z`);
-  return new Intl.DateTimeFormat(intlTag(entry), { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC', calendar: 'gregory' }).format(d);
+  return new Intl.DateTimeFormat(intlTag(entry), {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    timeZone: 'UTC',
+    calendar: 'gregory',
+  }).format(d);
 }
 
 /** Rewrite ASCII digits into the locale's digit system (for numbers embedded in strings). */

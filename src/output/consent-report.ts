@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Campaign } from '../campaign/load.js';
 import type { Channel } from '../campaign/schema.js';
-import type { ManifestAsset, Manifest } from '../output/manifest.js';
+import type { ManifestAsset, Manifest } from './manifest.js';
 import type { Template } from '../templates/engine.js';
-import { gateConsent, RULES, type RuleCode } from './gate.js';
+import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
 
 /**
  * What an officer needs to act on: per testimony, its consent dates, what expires or needs
@@ -30,7 +30,13 @@ function days(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
-export function reportConsent(campaign: Campaign, templates: ReadonlyMap<string, Template>, asOf: string, within: number, regions: string[]): ConsentRow[] {
+export function reportConsent(
+  campaign: Campaign,
+  templates: ReadonlyMap<string, Template>,
+  asOf: string,
+  within: number,
+  regions: string[],
+): ConsentRow[] {
   const channels = [...new Set([...templates.values()].filter((t) => t.testimonies !== 'none').map((t) => t.channel))].sort() as Channel[];
   return campaign.testimonies.map((t) => {
     const c = t.data.consent;
@@ -86,7 +92,7 @@ export async function recall(consentId: string, dir: string): Promise<{ hits: Re
   let manifests = 0;
   const walk = async (d: string, depth: number) => {
     if (depth > 6) return;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await fs.readdir(d, { withFileTypes: true });
     } catch {
@@ -105,7 +111,8 @@ export async function recall(consentId: string, dir: string): Promise<{ hits: Re
         if (m.manifest_version !== 1 || !Array.isArray(m.assets)) continue;
         manifests++;
         for (const a of m.assets) {
-          if (a.consent_ids.includes(consentId)) hits.push({ ...a, campaign: m.campaign, manifest: p, file: path.join(path.dirname(p), a.path) });
+          if (a.consent_ids.includes(consentId))
+            hits.push({ ...a, campaign: m.campaign, manifest: p, file: path.join(path.dirname(p), a.path) });
         }
       }
     }
