@@ -97,6 +97,10 @@ export const catalog = {
     exit: ExitCode.renderFailed,
     hint: 'Run `npm run setup` (installs Debian/Ubuntu chromium), or set CAMPAIGN_PRESS_CHROMIUM to a Chrome or Chromium binary.',
   },
+  'render-raw-syntax': {
+    exit: ExitCode.renderFailed,
+    hint: 'Remove the {{…}}, }} or $t( from that text: it is template syntax, not words to print.',
+  },
   'output-unsafe': { exit: ExitCode.invalidInput, hint: 'Output paths must stay inside the output folder.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
 } as const satisfies Record<string, { exit: ExitCode; hint: string }>;

@@ -51,7 +51,15 @@ export function pluralGroups(flat: Flat): Map<string, Set<string>> {
   return groups;
 }
 
-export const PLACEHOLDER_RE = /\{\{\s*(-?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,[^}]*)?\}\}/g;
+/**
+ * Any `{{…}}` is a placeholder, whatever letters it holds: a translator who writes `{{تعداد}}`
+ * ("count" in Dari) has renamed one, and that must be an error, never ink on a leaflet.
+ */
+export const PLACEHOLDER_RE = /\{\{\s*(-?)\s*([^{}\s,][^{},]*?)\s*(?:,[^{}]*)?\}\}/g;
+/** A name the build can fill: the source texts only use these. */
+export const PLACEHOLDER_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Template or i18next syntax that must never reach a printed page. */
+export const RAW_SYNTAX_RE = /\{\{|\}\}|\$t\(/;
 export const NESTING_RE = /\$t\(\s*([A-Za-z0-9_.:-]+)\s*\)/g;
 export const MARKUP_RE = /<\/?([A-Za-z][A-Za-z0-9]*)\b[^>]*>/g;
 

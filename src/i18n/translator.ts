@@ -1,6 +1,7 @@
 import i18next, { type i18n as I18n, type Resource } from 'i18next';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import { escapeHtml } from '../util/html.js';
+import { RAW_SYNTAX_RE } from './keys.js';
 import { formatNumber, selectPlural, type LocaleTable } from './table.js';
 
 /**
@@ -20,7 +21,8 @@ export interface TranslateOptions {
   values?: Values;
 }
 
-const PLACEHOLDER = /\{\{\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,[^}]*)?\}\}/g;
+// Any {{…}} whatever its letters (see PLACEHOLDER_RE); one capture group, the name.
+const PLACEHOLDER = /\{\{\s*-?\s*([^{}\s,][^{},]*?)\s*(?:,[^{}]*)?\}\}/g;
 const MISSING = '\u0000campaign-press:missing\u0000';
 const NESTING = /\$t\(\s*([A-Za-z0-9_.:-]+)\s*\)/g;
 
@@ -108,10 +110,37 @@ export class Translator {
     const found = this.resolve(lng, key, opts.count);
     if (!found) return '';
     const entry = this.table.get(lng);
-    return found.text.replace(NESTING, '').replace(PLACEHOLDER, (_m, name: string) => {
-      const v = name === 'count' ? opts.count : opts.values?.[name];
+    const out = found.text.replace(NESTING, '').replace(PLACEHOLDER, (_m, name: string) => {
+      const v = name === 'count' ? opts.count : opts.values && Object.hasOwn(opts.values, name) ? opts.values[name] : undefined;
+      if (v === undefined) this.unknownPlaceholder(found.lng, key, name);
       return v === undefined ? '' : typeof v === 'number' ? formatNumber(entry, v) : v;
     });
+    this.refuseRawSyntax(found.lng, key, out);
+    return out;
+  }
+
+  private unknownPlaceholder(lng: string, key: string, name: string): void {
+    this.diagnostics.error(
+      new CampaignPressError(
+        'translation-placeholder',
+        `unknown placeholder {{${name}}} in ${lng} "${key}"`,
+        { file: localeFile(lng, key), field: key },
+        'Placeholders are not translated: copy {{count}}, {{name}}… from the source text exactly, in Latin letters.',
+      ),
+    );
+  }
+
+  /** Braces or $t( left after interpolation (a broken or half-translated placeholder) never print. */
+  private refuseRawSyntax(lng: string, key: string, out: string): void {
+    if (!RAW_SYNTAX_RE.test(out)) return;
+    this.diagnostics.error(
+      new CampaignPressError(
+        'translation-placeholder',
+        `${lng} "${key}" would print template syntax ("${out.slice(0, 60)}")`,
+        { file: localeFile(lng, key), field: key },
+        'Write placeholders exactly as the source does ({{count}}), with both braces, and $t(key) only as the source does.',
+      ),
+    );
   }
 
   private interpolate(lng: string, key: string, text: string, values: Values, depth: number): string {
@@ -137,14 +166,9 @@ export class Translator {
         const target = nested.includes(':') ? nested : `${splitKey(key)[0]}:${nested}`;
         parts.push(this.html(lng, target, {}, depth + 1));
       } else if (name !== undefined) {
-        const v = values[name];
+        const v = Object.hasOwn(values, name) ? values[name] : undefined;
         if (v === undefined) {
-          this.diagnostics.error(
-            new CampaignPressError('translation-placeholder', `unknown placeholder {{${name}}} in ${lng} "${key}"`, {
-              file: localeFile(lng, key),
-              field: key,
-            }),
-          );
+          this.unknownPlaceholder(lng, key, name);
           continue;
         }
         const shown = typeof v === 'number' ? formatNumber(entry, v) : v;
@@ -152,7 +176,9 @@ export class Translator {
       }
     }
     parts.push(escapeHtml(text.slice(last)));
-    return parts.join('');
+    const out = parts.join('');
+    this.refuseRawSyntax(lng, key, out.replace(/<[^>]*>/g, ''));
+    return out;
   }
 }
 

@@ -6,6 +6,8 @@ import { ASSET_ORIGIN } from '../util/origin.js';
 import { pagePixels } from '../templates/format.js';
 import { runTemplate, type HelperContext } from '../templates/engine.js';
 import { escapeHtml } from '../util/html.js';
+import { RAW_SYNTAX_RE } from '../i18n/keys.js';
+import { CampaignPressError } from '../errors.js';
 import type { RenderJob, TestimonyPiece } from './plan.js';
 
 /**
@@ -91,6 +93,7 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
     context.campaign.body = campaign.body;
   }
   const bodyHtml = runTemplate(job.template, context);
+  refuseRawSyntax(job, bodyHtml, context.campaign.body, campaign);
   const title = translator.text(job.locale, 'campaign:title');
   const lineHeight = entry.line_height ?? (entry.script === 'Arab' ? 1.6 : 1.35);
   const isPdf = job.format.output === 'pdf';
@@ -127,4 +130,36 @@ ${bodyHtml}
 </html>
 `;
   return { html, title, fontFingerprint: fonts.fingerprint };
+}
+
+/**
+ * Template or i18next syntax in the page text (`{{`, `}}`, `$t(`) means a string was not what the
+ * template expected; it must never print. Labels are checked key by key in the Translator; this
+ * catches the rest (Markdown descriptions, testimony fields) and names the file it came from.
+ */
+function refuseRawSyntax(job: RenderJob, bodyHtml: string, description: string | null, campaign: Campaign): void {
+  const text = bodyHtml.replace(/<[^>]*>/g, ' ');
+  const m = RAW_SYNTAX_RE.exec(text);
+  if (!m) return;
+  const sources: [string | null | undefined, string, string][] = [
+    [description, campaign.bodies.get(job.locale)?.file ?? campaign.file, 'body'],
+  ];
+  for (const p of job.pieces) {
+    sources.push(
+      [p.title, p.bodyFile, 'title'],
+      [p.quote, p.bodyFile, 'quote'],
+      [p.body, p.bodyFile, 'body'],
+      [p.displayName, p.bodyFile, 'display_name'],
+    );
+  }
+  const from = sources.find(([s]) => typeof s === 'string' && RAW_SYNTAX_RE.test(s));
+  const snippet = text
+    .slice(Math.max(0, m.index - 20), m.index + 30)
+    .replace(/\s+/g, ' ')
+    .trim();
+  throw new CampaignPressError(
+    'render-raw-syntax',
+    `${job.relPath} would print template syntax: "${snippet}"`,
+    from ? { file: from[1], field: from[2] } : { file: `templates/${job.template.name}/template.hbs` },
+  );
 }

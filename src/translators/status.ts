@@ -5,6 +5,8 @@ import { LABEL_SOURCE } from '../i18n/keys.js';
 import { flatten, pluralGroups, pluralPart, type Flat } from '../i18n/keys.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { displayPath } from '../util/files.js';
+import { parseJsonStrict } from '../util/structured.js';
 
 /** Coverage per locale and namespace: translated, missing, stale and draft (the `locales status` command). */
 
@@ -21,12 +23,17 @@ export interface StatusRow {
   coverage: number;
 }
 
+/** A locale file's keys; undefined when the file does not exist (nothing translated yet). A file
+ * that exists but does not parse is an error, never "0 translated". */
 function readFlat(file: string): Flat | undefined {
+  let text: string;
   try {
-    return flatten(JSON.parse(readFileSync(file, 'utf8')));
-  } catch {
-    return undefined;
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
+  return flatten(parseJsonStrict(text, displayPath(file)).data);
 }
 
 /** Units a locale must translate for a source namespace (plurals counted per needed category). */

@@ -88,3 +88,23 @@ describe('page documents', () => {
     expect(html).toContain('Name changed to protect identity');
   });
 });
+
+describe('raw template syntax never reaches a page', () => {
+  it('refuses a testimony whose text holds a placeholder in Persian letters, naming its file (control: the text as shipped)', () => {
+    expect(() => page('en', 'leaflet', 'a5')).not.toThrow();
+    const t = project.campaign.testimonies[0]!;
+    const before = t.body;
+    t.body = `${before}\n\nWe waited {{تعداد}} days.`;
+    try {
+      expect(() => page('en', 'leaflet', 'a5')).toThrow(/template syntax/);
+      try {
+        page('en', 'leaflet', 'a5');
+      } catch (e) {
+        expect((e as { code: string }).code).toBe('render-raw-syntax');
+        expect((e as { location: { file: string } }).location.file).toBe(t.file);
+      }
+    } finally {
+      t.body = before;
+    }
+  });
+});
