@@ -97,6 +97,10 @@ export const catalog = {
     exit: ExitCode.renderFailed,
     hint: 'Run `npm run setup` (installs Debian/Ubuntu chromium), or set CAMPAIGN_PRESS_CHROMIUM to a Chrome or Chromium binary.',
   },
+  'key-unsafe': {
+    exit: ExitCode.invalidInput,
+    hint: 'Rename the key: __proto__, prototype and constructor cannot be parts of a translation key.',
+  },
   'render-raw-syntax': {
     exit: ExitCode.renderFailed,
     hint: 'Remove the {{…}}, }} or $t( from that text: it is template syntax, not words to print.',

@@ -1,6 +1,6 @@
-/** Flat views of i18next JSON (nested objects <-> dotted keys) and plural groups. */
+import { CampaignPressError } from '../errors.js';
 
-export const PLURAL_SUFFIXES = ['zero', 'one', 'two', 'few', 'many', 'other'] as const;
+/** Flat views of i18next JSON (nested objects <-> dotted keys) and plural groups. */
 
 export type Flat = Map<string, unknown>;
 
@@ -16,14 +16,28 @@ export function flatten(obj: unknown, prefix = '', out: Flat = new Map()): Flat 
   return out;
 }
 
-/** Rebuild nested JSON from dotted keys, in the order given. */
+/** Key segments that would reach an object's prototype if used as property names. */
+const UNSAFE_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** The first segment of a dotted key that may not be a property name, if any. */
+export function unsafeKeySegment(key: string): string | undefined {
+  return key.split('.').find((p) => UNSAFE_SEGMENTS.has(p));
+}
+
+/**
+ * Rebuild nested JSON from dotted keys, in the order given. Keys come from translators' files
+ * (XLIFF unit ids), so the objects have no prototype and a `__proto__`, `prototype` or
+ * `constructor` segment is refused: `__proto__.polluted` must not reach Object.prototype.
+ */
 export function unflatten(entries: Iterable<[string, string]>): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
+  const root: Record<string, unknown> = Object.create(null);
   for (const [key, value] of entries) {
+    const bad = unsafeKeySegment(key);
+    if (bad) throw new CampaignPressError('key-unsafe', `the key "${key}" uses "${bad}", which is not allowed in a key`, { field: key });
     const parts = key.split('.');
     let node = root;
     for (const p of parts.slice(0, -1)) {
-      if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+      if (typeof node[p] !== 'object' || node[p] === null) node[p] = Object.create(null);
       node = node[p] as Record<string, unknown>;
     }
     node[parts[parts.length - 1]!] = value;

@@ -144,10 +144,3 @@ export function formatDate(entry: LocaleEntry, isoDate: string): string {
     calendar: 'gregory',
   }).format(d);
 }
-
-/** Rewrite ASCII digits into the locale's digit system (for numbers embedded in strings). */
-export function localizeDigits(entry: LocaleEntry, s: string): string {
-  if (entry.numbering === 'latn') return s;
-  const zero = entry.numbering === 'arab' ? 0x0660 : 0x06f0;
-  return s.replace(/[0-9]/g, (d) => String.fromCharCode(zero + Number(d)));
-}

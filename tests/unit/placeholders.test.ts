@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../src/errors.js';
-import { placeholders } from '../../src/i18n/keys.js';
+import { placeholders, unflatten } from '../../src/i18n/keys.js';
 import { loadLocaleTable } from '../../src/i18n/table.js';
 import { Translator } from '../../src/i18n/translator.js';
 import { checkLocales, loadLocaleProject } from '../../src/translators/check.js';
@@ -101,4 +101,18 @@ describe('locales check and status on a translator’s files', () => {
       expect((e as { location: { file: string } }).location.file).toContain('prs');
     }
   });
+});
+
+describe('translation keys cannot reach the prototype', () => {
+  it('control: dotted keys rebuild nested JSON', () => {
+    expect(JSON.stringify(unflatten([['a.b', 'x']]))).toBe('{"a":{"b":"x"}}');
+  });
+
+  it.each(['__proto__.polluted', 'constructor.prototype.polluted', 'a.__proto__'])(
+    'refuses %s and leaves Object.prototype alone',
+    (key) => {
+      expect(() => unflatten([[key, 'yes']])).toThrow(expect.objectContaining({ code: 'key-unsafe' }));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 });
