@@ -1,17 +1,20 @@
-import i18next, { type i18n as I18n, type Resource } from 'i18next';
+import i18next, { type i18n as I18n, type Resource, type ResourceLanguage } from 'i18next';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import { escapeHtml } from '../util/html.js';
 import { RAW_SYNTAX_RE } from './keys.js';
-import { formatNumber, selectPlural, type LocaleTable } from './table.js';
+import { formatNumber, type LocaleTable } from './table.js';
 
 /**
- * Labels and campaign messages, resolved by a fresh i18next instance per build.
- *
- * i18next finds the string (namespaces, nested keys, empty strings treated as missing). We pick the
- * plural suffix ourselves from locales.json's plural rules (Tajik borrows Persian's; ICU has none
- * for it and i18next would silently use the machine's locale), and interpolate ourselves so that
- * the text is HTML-escaped, every value is bidi-isolated, numbers use the locale's digits, and a
- * misspelled {{placeholder}} or a missing $t() target is an error rather than ink on a poster.
+ * Labels and campaign messages through i18next: lookup, namespaces, plural forms, `$t()` nesting,
+ * fallback chains and interpolation are i18next's, configured once here:
+ * - plural rules come from locales.json (`plural_rules_from`: Tajik borrows Persian's, because ICU
+ *   has none for it and would silently use the machine's locale);
+ * - fallbacks follow each locale's `fallback` chain, and a fallback is a warning, marked in the page
+ *   with its own language and direction;
+ * - the HTML instance holds the strings HTML-escaped, and isolates every value in `<bdi>`, with
+ *   numbers in the locale's digits;
+ * - a missing key, a missing `$t()` target or an unknown `{{placeholder}}` (in any letters) is an
+ *   error, never ink on a poster; `{{- raw}}` gets no special meaning, so nothing is unescaped.
  */
 
 export type Values = Record<string, string | number>;
@@ -21,102 +24,127 @@ export interface TranslateOptions {
   values?: Values;
 }
 
-// Any {{…}} whatever its letters (see PLACEHOLDER_RE); one capture group, the name.
-const PLACEHOLDER = /\{\{\s*-?\s*([^{}\s,][^{},]*?)\s*(?:,[^{}]*)?\}\}/g;
+/** What i18next returns for a key it does not have (parseMissingKeyHandler), also inside nesting. */
 const MISSING = '\u0000campaign-press:missing\u0000';
-const NESTING = /\$t\(\s*([A-Za-z0-9_.:-]+)\s*\)/g;
+/** An unescape prefix that no text contains: every value is escaped and isolated. */
+const NO_UNESCAPE = '\u0000campaign-press:no-unescape\u0000';
+
+interface Lookup {
+  text: string;
+  lng: string;
+}
 
 export class Translator {
-  private readonly i18n: I18n;
+  private readonly markup: I18n;
+  private readonly plain: I18n;
+  /** The string being resolved, for messages raised from inside i18next's callbacks. */
+  private current: { lng: string; key: string } = { lng: '', key: '' };
 
   constructor(
     readonly table: LocaleTable,
     resources: Resource,
     private readonly diagnostics: Diagnostics,
   ) {
-    this.i18n = i18next.createInstance();
-    void this.i18n.init({
+    this.markup = this.instance(mapStrings(resources, escapeHtml) as Resource, (v) => `<bdi>${escapeHtml(v)}</bdi>`);
+    this.plain = this.instance(resources, (v) => v);
+  }
+
+  private instance(resources: Resource, escape: (v: string) => string): I18n {
+    const inst = i18next.createInstance();
+    const first = Object.values(resources)[0] ?? { common: {} };
+    void inst.init({
       resources,
-      lng: 'en',
-      fallbackLng: false,
-      ns: Object.keys(Object.values(resources)[0] ?? { common: {} }),
+      lng: Object.keys(resources)[0] ?? 'en',
+      fallbackLng: (code: string) => this.table.chain(code).slice(1),
+      ns: Object.keys(first),
       defaultNS: 'common',
-      returnEmptyString: false,
-      returnNull: false,
       load: 'currentOnly',
       initAsync: false,
-      interpolation: { escapeValue: false },
-    });
-  }
-
-  /** The raw translated string of `ns:key` in exactly this locale, or undefined. */
-  raw(lng: string, key: string, count?: number): string | undefined {
-    const [ns, k] = splitKey(key);
-    const full = count === undefined ? k : `${k}_${selectPlural(this.table, lng, count)}`;
-    // A sentinel default tells "missing" (or empty: returnEmptyString is false) apart from a
-    // translation, without ever mistaking the key i18next returns for text.
-    const res = this.i18n.t(full, {
-      lng,
-      ns,
-      fallbackLng: false,
-      skipInterpolation: true,
+      returnEmptyString: false,
+      returnNull: false,
       returnObjects: false,
-      defaultValue: MISSING,
-    } as never) as unknown;
-    return typeof res === 'string' && res !== MISSING && res.length > 0 ? res : undefined;
-  }
-
-  /** Resolve through the locale's fallback chain; reports fallbacks as warnings, absence as an error. */
-  resolve(lng: string, key: string, count?: number): { text: string; lng: string } | undefined {
-    for (const l of this.table.chain(lng)) {
-      const text = this.raw(l, key, count);
-      if (text !== undefined) {
-        if (l !== lng) {
-          this.diagnostics.warn(
-            new CampaignPressError('translation-missing', `"${key}" has no ${lng} translation; the ${l} text is used`, {
-              file: localeFile(lng, key),
-              field: key,
-            }),
-          );
-        }
-        return { text, lng: l };
-      }
-    }
-    this.diagnostics.error(
-      new CampaignPressError('translation-missing', `"${key}" is missing in ${lng} and in all its fallbacks`, {
-        file: localeFile(lng, key),
-        field: key,
-      }),
-    );
-    return undefined;
+      parseMissingKeyHandler: () => MISSING,
+      missingInterpolationHandler: (_text: string, match: RegExpExecArray) => {
+        this.unknownPlaceholder(this.current.lng, this.current.key, (match[1] ?? '').trim());
+        return '';
+      },
+      interpolation: {
+        escapeValue: true,
+        escape,
+        unescapePrefix: NO_UNESCAPE,
+      },
+    });
+    // i18next asks Intl.PluralRules for the code it is given; give it the code whose rules apply.
+    const resolver = inst.services.pluralResolver as { getRule: (code: string, options?: object) => unknown };
+    const getRule = resolver.getRule.bind(resolver);
+    resolver.getRule = (code, options) => getRule(this.table.has(code) ? this.table.pluralCode(code) : code, options);
+    return inst;
   }
 
   /** HTML for a label: escaped, values isolated, digits localized, foreign-language fallbacks marked. */
-  html(lng: string, key: string, opts: TranslateOptions = {}, depth = 0): string {
-    const found = this.resolve(lng, key, opts.count);
+  html(lng: string, key: string, opts: TranslateOptions = {}): string {
+    const found = this.lookup(this.markup, lng, key, opts);
     if (!found) return '';
-    const values: Values = { ...(opts.values ?? {}) };
-    if (opts.count !== undefined) values.count = opts.count;
-    const out = this.interpolate(found.lng, key, found.text, values, depth);
     if (found.lng !== lng) {
       const e = this.table.get(found.lng);
-      return `<span lang="${found.lng}" dir="${e.dir}" class="fallback-text">${out}</span>`;
+      return `<span lang="${found.lng}" dir="${e.dir}" class="fallback-text">${found.text}</span>`;
     }
-    return out;
+    return found.text;
   }
 
   /** Plain text (no markup) for places like alt text and PDF metadata. */
   text(lng: string, key: string, opts: TranslateOptions = {}): string {
-    const found = this.resolve(lng, key, opts.count);
-    if (!found) return '';
+    return this.lookup(this.plain, lng, key, opts)?.text ?? '';
+  }
+
+  private lookup(inst: I18n, lng: string, key: string, opts: TranslateOptions): Lookup | undefined {
+    const [ns, k] = splitKey(key);
+    // Values live on an object without a prototype ({{constructor}} must not find Object's), and
+    // numbers are written in the locale's digits before i18next sees them; `count` stays a number
+    // in the options, where it picks the plural form.
     const entry = this.table.get(lng);
-    const out = found.text.replace(NESTING, '').replace(PLACEHOLDER, (_m, name: string) => {
-      const v = name === 'count' ? opts.count : opts.values && Object.hasOwn(opts.values, name) ? opts.values[name] : undefined;
-      if (v === undefined) this.unknownPlaceholder(found.lng, key, name);
-      return v === undefined ? '' : typeof v === 'number' ? formatNumber(entry, v) : v;
-    });
-    this.refuseRawSyntax(found.lng, key, out);
-    return out;
+    const replace: Record<string, string> = Object.create(null);
+    for (const [name, v] of Object.entries(opts.values ?? {})) replace[name] = typeof v === 'number' ? formatNumber(entry, v) : v;
+    if (opts.count !== undefined) replace.count = formatNumber(entry, opts.count);
+    this.current = { lng, key };
+    const details = inst.t(k, {
+      lng,
+      ns,
+      replace,
+      ...(opts.count !== undefined ? { count: opts.count } : {}),
+      returnDetails: true,
+    } as never) as unknown as { res: unknown; usedLng?: string };
+    const res = details.res;
+    if (typeof res !== 'string' || res === MISSING) {
+      this.diagnostics.error(
+        new CampaignPressError('translation-missing', `"${key}" is missing in ${lng} and in all its fallbacks`, {
+          file: localeFile(lng, key),
+          field: key,
+        }),
+      );
+      return undefined;
+    }
+    let text = res;
+    if (text.includes(MISSING)) {
+      this.diagnostics.error(
+        new CampaignPressError('translation-missing', `"${key}" in ${lng} nests a $t() key that exists in no fallback`, {
+          file: localeFile(lng, key),
+          field: key,
+        }),
+      );
+      text = text.split(MISSING).join('');
+    }
+    const used = details.usedLng && this.table.has(details.usedLng) ? details.usedLng : lng;
+    if (used !== lng) {
+      this.diagnostics.warn(
+        new CampaignPressError('translation-missing', `"${key}" has no ${lng} translation; the ${used} text is used`, {
+          file: localeFile(lng, key),
+          field: key,
+        }),
+      );
+    }
+    this.refuseRawSyntax(used, key, text.replace(/<[^>]*>/g, ''));
+    return { text, lng: used };
   }
 
   private unknownPlaceholder(lng: string, key: string, name: string): void {
@@ -142,44 +170,15 @@ export class Translator {
       ),
     );
   }
+}
 
-  private interpolate(lng: string, key: string, text: string, values: Values, depth: number): string {
-    const entry = this.table.get(lng);
-    const parts: string[] = [];
-    let last = 0;
-    const re = new RegExp(`${NESTING.source}|${PLACEHOLDER.source}`, 'g');
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      parts.push(escapeHtml(text.slice(last, m.index)));
-      last = m.index + m[0].length;
-      const nested = m[1];
-      const name = m[2];
-      if (nested !== undefined) {
-        if (depth > 4) {
-          this.diagnostics.error(
-            new CampaignPressError('translation-placeholder', `$t() nesting is too deep at "${key}"`, {
-              file: localeFile(lng, key),
-              field: key,
-            }),
-          );
-          continue;
-        }
-        const target = nested.includes(':') ? nested : `${splitKey(key)[0]}:${nested}`;
-        parts.push(this.html(lng, target, {}, depth + 1));
-      } else if (name !== undefined) {
-        const v = Object.hasOwn(values, name) ? values[name] : undefined;
-        if (v === undefined) {
-          this.unknownPlaceholder(lng, key, name);
-          continue;
-        }
-        const shown = typeof v === 'number' ? formatNumber(entry, v) : v;
-        parts.push(`<bdi>${escapeHtml(shown)}</bdi>`);
-      }
-    }
-    parts.push(escapeHtml(text.slice(last)));
-    const out = parts.join('');
-    this.refuseRawSyntax(lng, key, out.replace(/<[^>]*>/g, ''));
-    return out;
-  }
+/** A copy of i18next resources with every string passed through `f`, on prototype-free objects. */
+function mapStrings(node: unknown, f: (s: string) => string): unknown {
+  if (typeof node === 'string') return f(node);
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(node as ResourceLanguage)) out[k] = mapStrings(v, f);
+  return out;
 }
 
 function splitKey(key: string): [string, string] {

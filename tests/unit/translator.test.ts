@@ -105,3 +105,16 @@ describe('Translator', () => {
     expect(diag.errors.map((e) => e.code)).toEqual(['translation-missing']);
   });
 });
+
+describe('Translator plural rules from locales.json', () => {
+  it('picks Tajik plural forms with Persian rules through i18next (0 is "one"), and English its own (control)', () => {
+    const { t, diag } = translator({
+      en: { common: { n_one: '{{count}} story', n_other: '{{count}} stories' } },
+      tg: { common: { n_one: '{{count}} ҳикоя (one)', n_other: '{{count}} ҳикоя (other)' } },
+    });
+    expect(t.text('tg', 'n', { count: 0 })).toBe('0 ҳикоя (one)');
+    expect(t.text('en', 'n', { count: 0 })).toBe('0 stories');
+    expect(t.text('tg', 'n', { count: 5 })).toBe('5 ҳикоя (other)');
+    expect(diag.errors).toEqual([]);
+  });
+});
