@@ -49,7 +49,7 @@ export class Translator {
     this.plain = this.instance(resources, (v) => v);
   }
 
-  private instance(resources: Resource, escape: (v: string) => string): I18n {
+  private instance(resources: Resource, isolate: (v: string) => string): I18n {
     const inst = i18next.createInstance();
     const first = Object.values(resources)[0] ?? { common: {} };
     void inst.init({
@@ -70,7 +70,7 @@ export class Translator {
       },
       interpolation: {
         escapeValue: true,
-        escape,
+        escape: isolate,
         unescapePrefix: NO_UNESCAPE,
       },
     });
