@@ -111,21 +111,15 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
   }
   data.locales.forEach((l, i) => {
     if (!table.has(l))
-      diag.error(
-        new CampaignPressError('locale-unknown', `unknown locale "${l}"`, {
-          file: shownMain,
-          line: lineOfPath(fm, ['locales', i]),
-          field: `locales[${i}]`,
-        }),
-      );
+      diag.error(table.unknownLocale(l, { file: shownMain, line: lineOfPath(fm, ['locales', i]), field: `locales[${i}]` }));
   });
   if (!table.has(data.source_locale)) {
     diag.error(
-      new CampaignPressError('locale-unknown', `unknown source locale "${data.source_locale}"`, {
-        file: shownMain,
-        line: lineOfPath(fm, ['source_locale']),
-        field: 'source_locale',
-      }),
+      table.unknownLocale(
+        data.source_locale,
+        { file: shownMain, line: lineOfPath(fm, ['source_locale']), field: 'source_locale' },
+        'source locale',
+      ),
     );
   } else if (!data.locales.includes(data.source_locale)) {
     diag.error(
@@ -173,7 +167,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       const tf = parseFrontmatter(readText(file), shown);
       const { value, errors: errs } = validate(campaignTranslationSchema, tf);
       if (!value) throw new ValidationErrors(errs);
-      if (!table.has(lng)) throw new CampaignPressError('locale-unknown', `unknown locale "${lng}" in the file name`, { file: shown });
+      if (!table.has(lng)) throw table.unknownLocale(lng, { file: shown }, 'locale in the file name');
       if (value.translation_of !== data.id) {
         throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" is not this campaign (${data.id})`, {
           file: shown,
@@ -280,7 +274,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
         value.consent.scope.locales.forEach((l, i) => {
           if (!table.has(l)) {
             diag.error(
-              new CampaignPressError('locale-unknown', `unknown locale "${l}"`, {
+              table.unknownLocale(l, {
                 file: shown,
                 line: lineOfPath(tf, ['consent', 'scope', 'locales', i]),
                 field: `consent.scope.locales[${i}]`,
@@ -300,7 +294,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       const tf = parseFrontmatter(readText(file), shown);
       const { value, errors: errs } = validate(testimonyTranslationSchema, tf);
       if (!value) throw new ValidationErrors(errs);
-      if (!table.has(lng)) throw new CampaignPressError('locale-unknown', `unknown locale "${lng}" in the file name`, { file: shown });
+      if (!table.has(lng)) throw table.unknownLocale(lng, { file: shown }, 'locale in the file name');
       const src = campaign.testimonies.find((t) => t.id === tid);
       if (!src || value.translation_of !== tid) {
         throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" has no source testimony ${tid}.md`, {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CampaignPressError, ValidationErrors } from '../errors.js';
+import { CampaignPressError, type Location, ValidationErrors } from '../errors.js';
 import { validate } from '../util/structured.js';
 import { parseJsonStrict } from '../util/structured.js';
 
@@ -25,6 +25,8 @@ export const localeEntrySchema = z.strictObject({
   /** Minimum CSS line-height for the script (Nastaliq needs 2 or it clips). */
   line_height: z.number().min(1).max(3).optional(),
   note: z.string().optional(),
+  /** BCP 47 tags that translation tools write for this language (fa-AF for Dari, ckb-IQ, ku-Arab…). */
+  tags: z.array(z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'use a BCP 47 tag such as fa-AF')).optional(),
 });
 export type LocaleEntry = z.infer<typeof localeEntrySchema> & { code: string };
 
@@ -48,6 +50,47 @@ export class LocaleTable {
     const e = this.entries.get(c);
     if (!e) throw new CampaignPressError('locale-unknown', `unknown locale "${c}"`, { file: this.file });
     return e;
+  }
+
+  /**
+   * The project locale a BCP 47 tag from a CAT tool means: the code itself, a tag listed in
+   * locales.json (`fa-AF` is Dari, prs, not Persian), or a tag whose language subtag is a code
+   * and that no entry claims (`ar-IQ` is ar). Undefined when nothing matches.
+   */
+  resolveTag(tag: string): string | undefined {
+    const t = tag.trim().replace(/_/g, '-').toLowerCase();
+    for (const e of this.entries.values()) if (e.code.toLowerCase() === t) return e.code;
+    for (const e of this.entries.values()) if (e.tags?.some((x) => x.toLowerCase() === t)) return e.code;
+    const lang = t.split('-')[0]!;
+    const base = [...this.entries.values()].find((e) => e.code === lang && e.status !== 'pseudo');
+    return base?.code;
+  }
+
+  /** "Did you mean" for an unknown code: close codes, tags and language names, with their names. */
+  suggest(input: string): string | undefined {
+    const x = input.trim().toLowerCase();
+    if (!x) return undefined;
+    const scored: { code: string; score: number }[] = [];
+    for (const e of this.entries.values()) {
+      if (e.status === 'pseudo') continue;
+      const names = [e.code, ...(e.tags ?? []), e.english, e.name].map((n) => n.toLowerCase());
+      let best = Math.min(...names.map((n) => editDistance(x, n)));
+      if (x.length >= 3 && names.some((n) => n.startsWith(x) || n.split(/[\s(),/-]+/).includes(x))) best = 0;
+      if (best <= Math.max(1, Math.floor(x.length / 4))) scored.push({ code: e.code, score: best });
+    }
+    scored.sort((a, b) => a.score - b.score || a.code.localeCompare(b.code));
+    const picks = scored.slice(0, 3).map((s) => `${s.code} (${this.get(s.code).english})`);
+    return picks.length ? `Did you mean ${picks.join(' or ')}?` : undefined;
+  }
+
+  /** The error for a code this table does not know, with a "did you mean" when one is close. */
+  unknownLocale(input: string, where: Location, what = 'locale'): CampaignPressError {
+    const tagged = this.resolveTag(input);
+    const hint =
+      tagged && tagged !== input
+        ? `"${input}" is a language tag; this project calls it ${tagged} (${this.get(tagged).english}).`
+        : this.suggest(input);
+    return new CampaignPressError('locale-unknown', `unknown ${what} "${input}"${hint ? `. ${hint}` : ''}`, where);
   }
 
   /** The code whose CLDR plural rules apply (Tajik has none in CLDR: it borrows Persian's). */
@@ -143,4 +186,19 @@ export function formatDate(entry: LocaleEntry, isoDate: string): string {
     timeZone: 'UTC',
     calendar: 'gregory',
   }).format(d);
+}
+
+/** Levenshtein distance, for "did you mean" on short codes and names. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }

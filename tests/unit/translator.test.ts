@@ -118,3 +118,41 @@ describe('Translator plural rules from locales.json', () => {
     expect(diag.errors).toEqual([]);
   });
 });
+
+describe('language tags and "did you mean"', () => {
+  it.each([
+    ['fa-AF', 'prs'],
+    ['ps-AF', 'ps'],
+    ['ckb-IQ', 'ckb'],
+    ['ku-Arab', 'ckb'],
+    ['ku-Latn', 'kmr'],
+    ['kmr-TR', 'kmr'],
+    ['tg-Cyrl', 'tg'],
+    ['uz-Latn', 'uz'],
+    ['fa', 'fa'],
+    ['fa-IR', 'fa'],
+    ['FA_af', 'prs'],
+    ['ar-EG', 'ar'],
+  ])('maps the CAT-tool tag %s to %s', (tag, code) => {
+    expect(table.resolveTag(tag)).toBe(code);
+  });
+
+  it('maps no unknown tag, and never maps to a pseudo-locale by its language (control)', () => {
+    expect(table.resolveTag('xx-YY')).toBeUndefined();
+    expect(table.resolveTag('de')).toBeUndefined();
+    expect(table.resolveTag('en-XA')).toBe('en-XA');
+  });
+
+  it('suggests Tajik for "tj" and names the language; nothing for a code far from every language', () => {
+    const e = table.unknownLocale('tj', { file: 'campaigns/c/campaign.md', line: 5, field: 'locales[1]' });
+    expect(e.message).toBe('unknown locale "tj". Did you mean tg (Tajik)?');
+    expect(e.location.line).toBe(5);
+    expect(table.suggest('sorani')).toContain('ckb');
+    expect(table.suggest('persian')).toContain('fa (Persian)');
+    expect(table.suggest('qqqqq')).toBeUndefined();
+  });
+
+  it('explains a BCP 47 tag used where a project code is expected', () => {
+    expect(table.unknownLocale('fa-AF', {}).message).toContain('this project calls it prs (Dari)');
+  });
+});
