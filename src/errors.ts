@@ -65,7 +65,7 @@ export const catalog = {
   },
   'translation-stale': {
     exit: ExitCode.invalidInput,
-    hint: 'The source changed after translation. Update the translation and its source_sha256.',
+    hint: 'The source text changed after translation. Update the translation, then record the new source with `campaign-press locales stamp`.',
   },
   'image-invalid': {
     exit: ExitCode.invalidInput,

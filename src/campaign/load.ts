@@ -5,6 +5,7 @@ import type { LocaleTable } from '../i18n/table.js';
 import { displayPath, resolveInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { parseFrontmatter } from './frontmatter.js';
+import { isFresh, translatableSha256 } from './staleness.js';
 import { lineOfPath, validate } from '../util/structured.js';
 import {
   campaignSchema,
@@ -28,8 +29,10 @@ export interface Testimony {
   /** Line in the file where the Markdown body starts. */
   bodyLine: number;
   file: string;
-  /** sha256 of the source file, as translations record it. */
+  /** sha256 of the source file (what earlier versions recorded in translations). */
   sha256: string;
+  /** sha256 of the translatable fields, what translations record as source_sha256 (staleness.ts). */
+  contentSha256: string;
   data: TestimonyFrontmatter;
   body: string;
   /** Absolute real path of the photo, checked to be inside the campaign. */
@@ -46,6 +49,8 @@ export interface Campaign {
   dir: string;
   file: string;
   sha256: string;
+  /** sha256 of the description, what translations record as source_sha256 (staleness.ts). */
+  contentSha256: string;
   data: CampaignFrontmatter;
   body: string;
   bodyLine: number;
@@ -144,6 +149,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     dir,
     file: shownMain,
     sha256: sha256(source),
+    contentSha256: translatableSha256({ body: fm.body }),
     data,
     body: fm.body,
     bodyLine: fm.bodyLine,
@@ -175,7 +181,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
           field: 'translation_of',
         });
       }
-      const stale = value.source_sha256 !== campaign.sha256;
+      const stale = !isFresh(value.source_sha256, campaign);
       if (stale) {
         campaign.warnings.push(
           new CampaignPressError('translation-stale', `the ${lng} description was translated from an older campaign.md`, {
@@ -259,6 +265,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
         id: value.id,
         file: shown,
         sha256: sha256(text),
+        contentSha256: translatableSha256({ title: value.title, quote: value.quote, paraphrase: value.paraphrase, body: tf.body }),
         bodyLine: tf.bodyLine,
         data: value,
         body: tf.body,
@@ -317,7 +324,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
           field: 'paraphrase',
         });
       }
-      const stale = value.source_sha256 !== src.sha256;
+      const stale = !isFresh(value.source_sha256, src);
       if (stale) {
         campaign.warnings.push(
           new CampaignPressError('translation-stale', `the ${lng} translation of ${tid} was made from an older source`, {
