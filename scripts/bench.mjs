@@ -1,118 +1,344 @@
 #!/usr/bin/env node
-// Rendering throughput, reported as ratios against a baseline measured in the same run:
-// the same Sorani 1080x1080 card rendered (a) by campaign-press's pool (one browser, a reused
-// page) and (b) with a fresh browser per card, which is what simple generators do.
-// Usage: npm run bench [-- --cards N]
+// The benchmark (not part of the test suite). Everything is measured in one run, on one machine,
+// and reported as ratios, because absolute times vary between machines:
+//   1. campaign-press's full build of a synthetic campaign: every template and format, 13 locales,
+//      20 testimonies (assets/s), then a no-op rebuild;
+//   2. square cards (1080x1080) three ways, on the same page documents and fonts:
+//      campaign-press's build (every check on), the plain script a user would write instead (one
+//      browser, one reused page, fonts from memory, setContent, a PNG screenshot), and a browser
+//      per card (what simple generators do);
+//   3. peak RSS of Node and of the Chromium process tree at about 100 and about 1,000 assets, and a
+//      no-op rebuild of the 1,000;
+//   4. a per-stage profile in ms per rendered asset (stages timed inside the renderer).
+// Usage: npm run bench [-- --quick] [-- --json FILE]
+// --quick shrinks every size (for trying the script, not for the README's numbers).
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadProject } from '../dist/pipeline/run.js';
-import { renderDocument } from '../dist/pipeline/document.js';
-import { planRenders } from '../dist/pipeline/plan.js';
-import { Diagnostics } from '../dist/errors.js';
-import { Translator } from '../dist/i18n/translator.js';
-import { renderAsset } from '../dist/render/page.js';
-import { RenderPool } from '../dist/render/pool.js';
-import { readFileSync } from 'node:fs';
-import pLimit from 'p-limit';
-import { execFileSync } from 'node:child_process';
+import puppeteer from 'puppeteer-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argIdx = process.argv.indexOf('--cards');
-const N = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 30;
+const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
+const { build, loadProject } = await dist('pipeline/run.js');
+const { planRenders } = await dist('pipeline/plan.js');
+const { renderDocument } = await dist('pipeline/document.js');
+const { Diagnostics } = await dist('errors.js');
+const { Translator } = await dist('i18n/translator.js');
+const { fontFile } = await dist('fonts/fonts.js');
+const { resolveBrowser } = await dist('render/chromium.js');
+const { ASSET_ORIGIN } = await dist('util/origin.js');
+const profile = await dist('util/profile.js').catch(() => undefined);
 
-const project = loadProject(root, path.join(root, 'campaigns', 'safe-journeys'));
-const diag = new Diagnostics();
-const resources = {};
-for (const l of ['ckb', 'en']) {
-  resources[l] = {
-    common: JSON.parse(readFileSync(path.join(root, 'locales', l, 'common.json'), 'utf8')),
-    campaign: project.campaign.messages.get(l) ?? {},
+const quick = process.argv.includes('--quick');
+const jsonIdx = process.argv.indexOf('--json');
+const jsonOut = jsonIdx > 0 ? process.argv[jsonIdx + 1] : undefined;
+const say = (s) => process.stderr.write(`[bench] ${s}\n`);
+const AS_OF = '2026-11-28';
+const LOCALES = ['en', 'ckb', 'kmr', 'ar', 'fa', 'prs', 'ps', 'ur', 'tg', 'ru', 'uz', 'ky', 'kk'];
+
+// ---------------------------------------------------------------- a synthetic project
+
+/** Campaign messages in each locale's own script, made of its shipped labels (real text, real fonts). */
+function messagesFor(locale) {
+  const common = JSON.parse(readFileSync(path.join(root, 'locales', locale, 'common.json'), 'utf8'));
+  const s = (k) => (typeof common[k] === 'string' ? common[k] : '');
+  const pick = Object.values(common).filter((v) => typeof v === 'string' && !v.includes('{{'));
+  return {
+    title: s('stories_heading') || pick[0],
+    headline: pick[1] ?? pick[0],
+    subline: pick[2] ?? pick[0],
+    cta: pick[5] ?? pick[0],
   };
 }
-const translator = new Translator(project.table, resources, diag);
-const plan = planRenders(
-  project.campaign,
-  project.templates,
-  {
-    asOf: '2026-11-28',
-    locales: ['ckb'],
-    only: [{ template: 'social-card', format: 'square' }],
-    regions: project.campaign.data.distribution.regions,
-    skipRefused: true,
-    photoHashes: new Map(),
-  },
-  diag,
-);
-const job = plan.jobs[0];
-const doc = renderDocument(job, { campaign: project.campaign, table: project.table, translator, assets: new Map(), photos: new Map() });
-const meta = { title: doc.title, subject: '', keywords: [], lang: 'ckb' };
 
-async function timeIt(label, n, fn) {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  process.stderr.write(`${label}: ${n} cards in ${s.toFixed(2)} s (${(n / s).toFixed(2)} cards/s)\n`);
-  return s;
+function consentBlock(id) {
+  return `consent:
+  id: BENCH-${String(id).padStart(4, '0')}
+  status: granted
+  given_by: self
+  subject:
+    role: returnee
+    age_band: adult
+  granted_on: 2026-01-01
+  review_by: 2027-12-31
+  expires_on: 2028-12-31
+  scope:
+    channels: [print, pdf, social]
+    locales: [${LOCALES.join(', ')}]
+    regions: [IQ-AR]
+    excluded_regions: []
+    quote_usage: verbatim
+    allow_translation: true
+  identity:
+    level: pseudonym
+    display_name: "Story ${id}*"
+    name_changed_note: true
+    denylist_sha256: []
+  photo:
+    permission: none
+  risk:
+    level: low
+    pillars_removed: []
+    signoff: []`;
 }
 
-/** RSS in MB of this process and of the whole browser process tree. */
-function treeRss(pid) {
-  if (!pid) return 0;
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const kids = new Map();
-  for (const [p, pp] of rows) kids.set(pp, [...(kids.get(pp) ?? []), p]);
-  const rss = new Map(rows.map(([p, , r]) => [p, r]));
-  let total = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop();
-    total += rss.get(p) ?? 0;
-    stack.push(...(kids.get(p) ?? []));
-  }
-  return total / 1024;
-}
-function sample(pool) {
-  return { node_mb: Number((process.memoryUsage().rss / 1048576).toFixed(1)), chromium_mb: Number(treeRss(pool.browserPid()).toFixed(1)) };
-}
-const memory = {};
-const rssBefore = process.memoryUsage().rss;
-const pooled = await timeIt('pool (one browser, reused page)', N, async () => {
-  // As the build drives it: one more job in flight than pages, so encoding overlaps rendering.
-  const pool = new RenderPool(new Map());
-  const limit = pLimit(pool.concurrency + 1);
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: N }, (_, i) =>
-      limit(async () => {
-        await renderAsset(pool, `card-${i}`, doc.html, job.format, meta);
-        done++;
-        if (done === Math.min(10, N)) memory.early = sample(pool);
-        if (done === N) memory.late = sample(pool);
-      }),
-    ),
+function makeProject(testimonies, outputs) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cp-bench-'));
+  cpSync(path.join(root, 'templates'), path.join(dir, 'templates'), { recursive: true });
+  cpSync(path.join(root, 'locales'), path.join(dir, 'locales'), { recursive: true });
+  const c = path.join(dir, 'campaigns', 'bench');
+  mkdirSync(path.join(c, 'testimonies'), { recursive: true });
+  const sample = readFileSync(path.join(root, 'campaigns', 'safe-journeys', 'campaign.md'), 'utf8');
+  const contact =
+    /contact:\n(?: {2}.*\n)+/.exec(sample)?.[0] ?? 'contact:\n  hotline: "+964 750 000 0000"\n  url: "https://example.org/"\n';
+  const brand = (/brand:\n(?: {2}.*\n)+/.exec(sample)?.[0] ?? '').replace(/ {2}logo: .*\n/, '');
+  const en = messagesFor('en');
+  writeFileSync(
+    path.join(c, 'campaign.md'),
+    `---
+id: bench
+title: ${JSON.stringify(en.title)}
+source_locale: en
+locales: [${LOCALES.join(', ')}]
+distribution:
+  regions: [IQ-AR]
+${contact}${brand}messages:
+  headline: ${JSON.stringify(en.headline)}
+  subline: ${JSON.stringify(en.subline)}
+  cta: ${JSON.stringify(en.cta)}
+outputs:
+${outputs}
+---
+A synthetic campaign for the benchmark. Its text is made of the shipped labels.
+`,
   );
-  await pool.close();
-});
-const baselineN = Math.max(3, Math.floor(N / 5));
-const baseline = await timeIt('baseline (a browser per card)', baselineN, async () => {
-  for (let i = 0; i < baselineN; i++) {
-    const pool = new RenderPool(new Map());
-    await renderAsset(pool, `card-${i}`, doc.html, job.format, meta);
-    await pool.close();
+  for (const l of LOCALES.slice(1)) writeFileSync(path.join(dir, 'locales', l, 'bench.json'), JSON.stringify(messagesFor(l)));
+  for (let i = 1; i <= testimonies; i++) {
+    writeFileSync(
+      path.join(c, 'testimonies', `story-${i}.md`),
+      `---
+id: story-${i}
+title: "A journey that did not end (${i})"
+quote: "They told us the boat was new. It was not."
+${consentBlock(i)}
+---
+A synthetic testimony for the benchmark, number ${i}. It is not anyone's story.
+`,
+    );
   }
-});
-const baselinePerCard = baseline / baselineN;
-const pooledPerCard = pooled / N;
-const result = {
-  cards: N,
-  pooled_cards_per_s: Number((1 / pooledPerCard).toFixed(2)),
-  baseline_cards_per_s: Number((1 / baselinePerCard).toFixed(2)),
-  speedup_vs_browser_per_card: Number((baselinePerCard / pooledPerCard).toFixed(2)),
-  rss_growth_mb: Number(((process.memoryUsage().rss - rssBefore) / 1048576).toFixed(1)),
-  memory_after_10_cards: memory.early,
-  memory_after_all_cards: memory.late,
+  return { dir, campaignDir: c, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const ALL_OUTPUTS = `  - template: poster
+  - template: leaflet
+  - template: social-card
+  - template: testimony-card
+    for_each: testimony`;
+const SQUARES = `  - template: social-card
+    formats: [square]
+  - template: testimony-card
+    formats: [square]
+    for_each: testimony`;
+
+// ---------------------------------------------------------------- measuring
+
+/** RSS in MB of this process and of every Chromium below it, sampled until stopped. */
+function rssSampler() {
+  const peak = { node_mb: 0, chromium_mb: 0 };
+  const tick = () => {
+    peak.node_mb = Math.max(peak.node_mb, process.memoryUsage().rss / 1048576);
+    try {
+      const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number));
+      const kids = new Map();
+      for (const [p, pp] of rows) kids.set(pp, [...(kids.get(pp) ?? []), p]);
+      const rss = new Map(rows.map(([p, , r]) => [p, r]));
+      let total = 0;
+      const stack = [...(kids.get(process.pid) ?? [])];
+      while (stack.length) {
+        const p = stack.pop();
+        total += rss.get(p) ?? 0;
+        stack.push(...(kids.get(p) ?? []));
+      }
+      peak.chromium_mb = Math.max(peak.chromium_mb, total / 1024);
+    } catch {
+      // ps missing: Chromium memory is reported as 0, Node's still is.
+    }
+  };
+  const timer = setInterval(tick, 250);
+  return () => {
+    clearInterval(timer);
+    tick();
+    return { node_mb: Math.round(peak.node_mb), chromium_mb: Math.round(peak.chromium_mb) };
+  };
+}
+
+async function timedBuild(label, project, extra = {}) {
+  const stop = rssSampler();
+  const t0 = performance.now();
+  const report = await build({
+    root: project.dir,
+    campaignDir: project.campaignDir,
+    out: path.join(project.dir, 'out'),
+    asOf: AS_OF,
+    skipRefused: true,
+    ...extra,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const memory = stop();
+  const errors = report.errors ?? [];
+  if (errors.length) throw new Error(`${label}: the build failed: ${errors.map((e) => e.message).join('; ')}`);
+  const assets = report.assets?.length ?? report.stats?.planned ?? 0;
+  say(
+    `${label}: ${assets} assets in ${seconds.toFixed(1)} s (${(assets / seconds).toFixed(2)}/s), peak RSS node ${memory.node_mb} MB, chromium ${memory.chromium_mb} MB`,
+  );
+  return { assets, seconds, per_s: assets / seconds, memory, stats: report.stats };
+}
+
+/** The page documents campaign-press renders for a project's square cards. */
+function squareDocuments(project) {
+  const p = loadProject(project.dir, project.campaignDir);
+  const diag = new Diagnostics();
+  const resources = {};
+  for (const l of LOCALES) {
+    resources[l] = {
+      common: JSON.parse(readFileSync(path.join(project.dir, 'locales', l, 'common.json'), 'utf8')),
+      campaign: p.campaign.messages.get(l) ?? {},
+    };
+  }
+  const translator = new Translator(p.table, resources, diag);
+  const plan = planRenders(
+    p.campaign,
+    p.templates,
+    { asOf: AS_OF, locales: LOCALES, only: [], regions: p.campaign.data.distribution.regions, skipRefused: true, photoHashes: new Map() },
+    diag,
+  );
+  return plan.jobs.map(
+    (job) => renderDocument(job, { campaign: p.campaign, table: p.table, translator, assets: new Map(), photos: new Map() }).html,
+  );
+}
+
+const ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+if (process.getuid?.() === 0) ARGS.push('--no-sandbox');
+
+/** The script a user would write: one browser, one reused page, fonts from memory, a PNG screenshot. */
+async function plainScript(docs, browserPerCard) {
+  const { executablePath } = await resolveBrowser();
+  const launch = () => puppeteer.launch({ executablePath, headless: true, pipe: true, args: ARGS });
+  const preparePage = async (browser) => {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1080, height: 1080 });
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      const url = req.url();
+      const font = url.startsWith(`${ASSET_ORIGIN}/`) ? fontFile(url.slice(ASSET_ORIGIN.length + 1)) : undefined;
+      if (font) void req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
+      else if (url === 'about:blank' || url.startsWith('data:')) void req.continue();
+      else void req.abort();
+    });
+    return page;
+  };
+  const shoot = async (page, html) => {
+    await page.setContent(html, { waitUntil: 'load' });
+    await page.evaluate(() => document.fonts.ready);
+    return page.screenshot({ type: 'png' });
+  };
+  const t0 = performance.now();
+  if (browserPerCard) {
+    for (const html of docs) {
+      const browser = await launch();
+      await shoot(await preparePage(browser), html);
+      await browser.close();
+    }
+  } else {
+    const browser = await launch();
+    const page = await preparePage(browser);
+    for (const html of docs) await shoot(page, html);
+    await browser.close();
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+// ---------------------------------------------------------------- the run
+
+const sizes = quick ? { testimonies: 3, small: 2, large: 10, perCard: 3 } : { testimonies: 20, small: 7, large: 76, perCard: 10 };
+const result = { machine: { cores: os.availableParallelism(), node: process.version, quick } };
+
+say(`full build: every template and format, ${LOCALES.length} locales, ${sizes.testimonies} testimonies`);
+{
+  const project = makeProject(sizes.testimonies, ALL_OUTPUTS);
+  profile?.resetProfile?.();
+  const full = await timedBuild('full build', project, { cache: false });
+  const noop = await timedBuild('no-op rebuild', project);
+  result.full_build = { assets: full.assets, seconds: round(full.seconds), assets_per_s: round(full.per_s), peak_rss: full.memory };
+  result.full_noop_rebuild_s = round(noop.seconds);
+  const stages = profile?.profileSnapshot?.();
+  if (stages)
+    result.stage_ms_per_rendered_asset = Object.fromEntries(
+      Object.entries(stages).map(([k, v]) => [k, round(v.ms / Math.max(1, full.assets), 1)]),
+    );
+  project.cleanup();
+}
+
+say('square cards three ways');
+{
+  const project = makeProject(sizes.testimonies, SQUARES);
+  const cards = await timedBuild('campaign-press, square cards', project, { cache: false });
+  const docs = squareDocuments(project);
+  const plain = await plainScript(docs, false);
+  say(`plain reused-page script: ${docs.length} cards in ${plain.toFixed(1)} s (${(docs.length / plain).toFixed(2)}/s)`);
+  const few = docs.slice(0, sizes.perCard);
+  const perCard = await plainScript(few, true);
+  say(`a browser per card: ${few.length} cards in ${perCard.toFixed(1)} s (${(few.length / perCard).toFixed(2)}/s)`);
+  const cps = cards.assets / cards.seconds;
+  result.square_cards = {
+    cards: cards.assets,
+    campaign_press_per_s: round(cps),
+    plain_script_per_s: round(docs.length / plain),
+    browser_per_card_per_s: round(few.length / perCard),
+    ratio_vs_plain_script: round(cps / (docs.length / plain)),
+    ratio_vs_browser_per_card: round(cps / (few.length / perCard)),
+  };
+  project.cleanup();
+}
+
+say('memory and rebuilds at about 100 and about 1,000 assets');
+for (const [label, n] of [
+  ['about_100', sizes.small],
+  ['about_1000', sizes.large],
+]) {
+  const project = makeProject(n, SQUARES);
+  const b = await timedBuild(`${label} build`, project, { cache: false });
+  const noop = await timedBuild(`${label} no-op rebuild`, project);
+  result[label] = { assets: b.assets, seconds: round(b.seconds), peak_rss: b.memory, noop_rebuild_s: round(noop.seconds) };
+  project.cleanup();
+}
+const m100 = result.about_100.peak_rss;
+const m1000 = result.about_1000.peak_rss;
+result.memory_ratio_1000_vs_100 = round((m1000.node_mb + m1000.chromium_mb) / Math.max(1, m100.node_mb + m100.chromium_mb));
+
+const cpu = (args) => {
+  const t0 = process.cpuUsage();
+  const r = execFileSync(
+    'bash',
+    ['-c', `TIMEFORMAT='%U %S'; { time node ${path.join(root, 'bin', 'campaign-press.js')} ${args} >/dev/null 2>&1; } 2>&1`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  void t0;
+  const [u, s] = r.trim().split(/\s+/).map(Number);
+  return round(u + s);
 };
+result.startup_cpu_s = { version: cpu('--version'), help: cpu('--help') };
+
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(result, null, 2)}\n`);
+
+function round(x, d = 2) {
+  return Number(x.toFixed(d));
+}
