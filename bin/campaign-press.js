@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Shim: the CLI lives in src/cli (compiled to dist/cli). `npm run setup` builds dist/.
+// The only place that ends the process: main() returns the exit code.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +15,9 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv);
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});

@@ -198,3 +198,16 @@ export class Diagnostics {
     if (this.errors.length > 1) throw new ValidationErrors(this.errors);
   }
 }
+
+/**
+ * The exit class of a set of problems: the highest of their catalog classes (render 4 > consent
+ * 3 > input 2), 0 when there are none. The CLI returns it; the pipeline only reports problems.
+ */
+export function exitCodeFor(problems: readonly { code: string }[]): ExitCode {
+  let code: ExitCode = ExitCode.ok;
+  for (const p of problems) {
+    const entry = (catalog as Record<string, { exit: ExitCode } | undefined>)[p.code];
+    code = Math.max(code, entry?.exit ?? ExitCode.internal) as ExitCode;
+  }
+  return code;
+}

@@ -145,9 +145,10 @@ describe('consent gate on a whole build', () => {
     const r = await build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-AR', dryRun: true });
     expect(r.refusals.filter((f) => f.testimony === 'excluded')).toEqual([]);
     expect(r.refusals.some((f) => f.testimony === 'expired')).toBe(true);
-    await expect(build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-DA' })).rejects.toThrow(
-      /not a distribution region/,
-    );
+    // Bad input is reported, not thrown: one report shape for every failure.
+    const bad = await build({ root, campaignDir, out: path.join(root, 'out-region'), asOf: AS_OF, region: 'IQ-DA' });
+    expect(bad.errors.map((e) => e.message)).toEqual([expect.stringMatching(/not a distribution region/)]);
+    expect(bad.exitCode).toBe(2);
   });
 
   it('with --skip-refused: exit 0, only consented cards, leaflets without refused stories, refusals in the manifest', async () => {

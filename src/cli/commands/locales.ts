@@ -1,0 +1,185 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { type Command, Option } from '@commander-js/extra-typings';
+import { CampaignPressError, ExitCode } from '../../errors.js';
+import type { ImportedNamespace } from '../../translators/xliff.js';
+import { type Ctx, printTable } from '../io.js';
+import { localeOption } from '../options.js';
+import { printFindings, printJson } from '../report.js';
+
+/** The locale table and the campaigns, for the translator commands. */
+async function openLocales(ctx: Ctx) {
+  const { loadLocaleTable } = await import('../../i18n/table.js');
+  const { loadLocaleProject } = await import('../../translators/check.js');
+  const root = ctx.root();
+  const table = loadLocaleTable(path.join(root, 'locales'));
+  return { root, table, ...loadLocaleProject(root, table) };
+}
+
+export function registerLocales(program: Command, ctx: Ctx): void {
+  const locales = program.command('locales').description('translator tools: checks, coverage, XLIFF exchange, pseudo-locales');
+  locales
+    .command('check')
+    .description('check every locale against the source: keys, plurals, placeholders, bidi, fonts, letters')
+    .addOption(localeOption('only this locale (repeatable)'))
+    .option('--json', 'print the findings as JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press locales check\n  $ campaign-press locales check -l ckb -l ar --json\n\nExit 2 when any finding is an error; warnings alone exit 0.',
+    )
+    .action(async (o) => {
+      const { checkLocales } = await import('../../translators/check.js');
+      const { table, project, findings: loadFindings } = await openLocales(ctx);
+      for (const l of o.locale ?? []) {
+        if (!table.has(l)) throw new CampaignPressError('locale-unknown', `--locale ${l}: unknown locale`, { field: '--locale' });
+      }
+      const findings = [...loadFindings, ...checkLocales(project, { locales: o.locale })];
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      if (o.json) printJson(ctx, { findings, errors, warnings: findings.length - errors });
+      else printFindings(ctx, findings);
+      ctx.setExit(errors ? ExitCode.invalidInput : ExitCode.ok);
+    });
+
+  locales
+    .command('export')
+    .description('export a locale to XLIFF for CAT tools: every namespace, source text, notes, plural forms')
+    .requiredOption('-l, --locale <code>', 'the target language')
+    .addOption(new Option('--format <format>', 'XLIFF version').choices(['xliff12', 'xliff2'] as const).default('xliff12' as const))
+    .option('-o, --out <file>', 'write here instead of stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press locales export -l ckb --format xliff2 -o ckb.xlf\n  $ campaign-press locales export -l ar > ar.xlf',
+    )
+    .action(async (o) => {
+      const { exportXliff } = await import('../../translators/xliff.js');
+      const { writeFileAtomic } = await import('../../util/files.js');
+      const { root, table, project } = await openLocales(ctx);
+      const r = await exportXliff(root, table, project.campaigns, o.locale, o.format);
+      if (o.out) await writeFileAtomic(ctx.resolve(o.out), r.xml);
+      else ctx.out(r.xml);
+      ctx.err(`exported ${r.units} units for ${o.locale} (${r.untranslated} untranslated)${o.out ? ` to ${o.out}` : ''}\n`);
+      ctx.setExit(ExitCode.ok);
+    });
+
+  locales
+    .command('import')
+    .description('import XLIFF files back into locales/<lng>/*.json; refused if the result breaks a check')
+    .argument('<file...>', 'XLIFF 1.2 or 2.0 files')
+    .option('--force', 'keep the imported files even when the check finds errors')
+    .option('--json', 'print the findings as JSON on stdout')
+    .addHelpText('after', '\nExample:\n  $ campaign-press locales import ckb.xlf')
+    .action(async (files, o) => {
+      const { importXliff } = await import('../../translators/xliff.js');
+      const { loadLocaleTable } = await import('../../i18n/table.js');
+      const { checkLocales, loadLocaleProject } = await import('../../translators/check.js');
+      const { writeFileAtomic } = await import('../../util/files.js');
+      const root = ctx.root();
+      const table = loadLocaleTable(path.join(root, 'locales'));
+      const imported: ImportedNamespace[] = [];
+      for (const f of files) {
+        const xml = await fsp.readFile(ctx.resolve(f), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw new CampaignPressError('path-not-found', `cannot read ${f} (${e.code ?? e.message})`, { file: f });
+        });
+        imported.push(...(await importXliff(root, table, xml, f)));
+      }
+      // Write, check, and put the old files back if the import broke a rule.
+      const previous = new Map<string, string | undefined>();
+      for (const i of imported) {
+        previous.set(
+          i.file,
+          await fsp.readFile(i.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            // A namespace the locale did not have yet: undoing the import deletes it.
+            if (e.code === 'ENOENT') return undefined;
+            throw e;
+          }),
+        );
+        await writeFileAtomic(i.file, i.json);
+      }
+      const lngs = [...new Set(imported.map((i) => i.locale))];
+      const { project } = loadLocaleProject(root, table);
+      const findings = checkLocales(project, { locales: lngs }).filter((f) => imported.some((i) => path.resolve(root, f.file) === i.file));
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      const kept = !errors || !!o.force;
+      if (!kept) {
+        for (const [file, old] of previous) {
+          if (old === undefined) await fsp.rm(file, { force: true });
+          else await writeFileAtomic(file, old);
+        }
+      }
+      if (o.json) printJson(ctx, { imported: imported.map(({ json: _j, ...rest }) => rest), findings, kept });
+      else {
+        printFindings(ctx, findings);
+        for (const i of imported)
+          ctx.err(`${kept ? 'wrote' : 'not written'} ${path.relative(root, i.file)}: ${i.translated} of ${i.units} units translated\n`);
+      }
+      ctx.setExit(kept ? ExitCode.ok : ExitCode.invalidInput);
+    });
+
+  locales
+    .command('status')
+    .description('coverage per locale and campaign: translated, missing, stale and draft')
+    .option('--json', 'print JSON on stdout (for CI)')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ campaign-press locales status\n  $ campaign-press locales status --json | jq '.rows[] | select(.missing > 0)'",
+    )
+    .action(async (o) => {
+      const { localeStatus } = await import('../../translators/status.js');
+      const rows = localeStatus((await openLocales(ctx)).project);
+      if (o.json) printJson(ctx, { rows });
+      else
+        printTable(
+          ctx,
+          rows.map((r) => [
+            r.locale,
+            r.language,
+            r.locale_status,
+            r.namespace,
+            `${r.translated}/${r.total}`,
+            String(r.missing),
+            String(r.stale),
+            String(r.draft),
+            `${Math.floor(r.coverage * 100)}%`,
+          ]),
+          {
+            head: ['locale', 'language', 'status', 'namespace', 'translated', 'missing', 'stale', 'draft', 'coverage'],
+            padLast: true,
+            paint: (i, line) => (rows[i]!.missing ? ctx.c.yellow(line) : line),
+          },
+        );
+      ctx.setExit(ExitCode.ok);
+    });
+
+  locales
+    .command('pseudo')
+    .description('write the pseudo-locales en-XA (expanded) and ar-XB (right-to-left) to locales/ for inspection')
+    .addHelpText(
+      'after',
+      '\nThe build computes them itself, so this is only needed to read or export them:\n  $ campaign-press locales pseudo\n  $ campaign-press build campaigns/safe-journeys --locale en-XA --locale ar-XB',
+    )
+    .action(async () => {
+      const { LABEL_SOURCE, flatten } = await import('../../i18n/keys.js');
+      const { PSEUDO_LOCALES, pseudoNamespace } = await import('../../i18n/pseudo.js');
+      const { parseJsonStrict } = await import('../../util/structured.js');
+      const { writeFileAtomic } = await import('../../util/files.js');
+      const { root, table, project } = await openLocales(ctx);
+      const sourceFile = `locales/${LABEL_SOURCE}/common.json`;
+      const common = flatten(parseJsonStrict(await fsp.readFile(path.join(root, sourceFile), 'utf8'), sourceFile).data);
+      for (const code of PSEUDO_LOCALES) {
+        if (!table.has(code))
+          throw new CampaignPressError(
+            'locale-unknown',
+            `${code} is not in locales/locales.json`,
+            { file: 'locales/locales.json' },
+            'Add the en-XA and ar-XB entries (status "pseudo") to locales.json.',
+          );
+        const files: [string, unknown][] = [['common', pseudoNamespace(table, code, common)]];
+        for (const c of project.campaigns)
+          files.push([c.id, pseudoNamespace(table, code, flatten(c.messages.get(c.data.source_locale) ?? {}))]);
+        for (const [ns, data] of files)
+          await writeFileAtomic(path.join(root, 'locales', code, `${ns}.json`), `${JSON.stringify(data, null, 2)}\n`);
+        ctx.err(`wrote locales/${code}/ (${files.map(([n]) => n).join(', ')})\n`);
+      }
+      ctx.setExit(ExitCode.ok);
+    });
+}

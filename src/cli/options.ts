@@ -1,0 +1,77 @@
+import { type Command, Option } from '@commander-js/extra-typings';
+import type { BuildOptions } from '../pipeline/run.js';
+import type { Ctx } from './io.js';
+
+/** Flags shared by several commands, typed end to end (no casts between a flag and what it feeds). */
+
+/** Repeatable and comma-separated: `-l ckb -l ar` and `-l ckb,ar` mean the same. */
+export const collect = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export const localeOption = (what = 'only this locale (repeatable, or comma-separated)') =>
+  new Option('-l, --locale <code>', what).argParser(collect);
+export const onlyOption = () =>
+  new Option('--only <template[:format]>', 'only this template or template:format (repeatable)').argParser(collect);
+export const asOfOption = (what = 'build date for consent checks (default: today)') => new Option('--as-of <YYYY-MM-DD>', what);
+
+/** Options shared by build and bundle: one table, so a flag and what it feeds cannot drift apart. */
+// biome-ignore lint/complexity/noBannedTypes: commander's type for a command with no options yet
+export function withBuildOptions<A extends unknown[]>(cmd: Command<A, {}, {}>) {
+  return cmd
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .addOption(localeOption('only this locale (repeatable, or comma-separated); en-XA and ar-XB are pseudo-locales'))
+    .addOption(onlyOption())
+    .option('--region <code>', 'build for one distribution region (consent is checked against it)')
+    .addOption(asOfOption())
+    .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
+    .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
+    .option('--no-cache', 'render every asset again, even when unchanged')
+    .addOption(
+      new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) =>
+        Number.parseInt(v, 10),
+      ),
+    )
+    .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
+    .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
+    .option('--json', 'print one JSON report on stdout; progress goes to stderr');
+}
+
+/** The parsed flags any build-like command may have (check and preview have a subset). */
+export interface BuildFlags {
+  out?: string;
+  locale?: string[];
+  only?: string[];
+  region?: string;
+  asOf?: string;
+  skipRefused?: boolean;
+  strict?: boolean;
+  cache?: boolean;
+  concurrency?: number;
+  chromium?: string;
+  shard?: string;
+}
+
+/** Parsed flags -> build options (build, bundle, check and preview share them). */
+export async function toBuildOptions(ctx: Ctx, dir: string, o: BuildFlags): Promise<BuildOptions> {
+  const { parseShard } = await import('../pipeline/steps/load.js');
+  return {
+    root: ctx.root(),
+    campaignDir: ctx.resolve(dir),
+    out: ctx.resolve(o.out ?? 'out'),
+    locales: o.locale,
+    only: o.only,
+    region: o.region,
+    asOf: o.asOf,
+    skipRefused: !!o.skipRefused,
+    strict: !!o.strict,
+    cache: o.cache !== false,
+    concurrency: o.concurrency,
+    chromium: o.chromium ?? ctx.io.env.CAMPAIGN_PRESS_CHROMIUM,
+    shard: o.shard ? parseShard(o.shard) : undefined,
+  };
+}

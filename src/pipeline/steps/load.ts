@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Resource } from 'i18next';
+import { type Campaign, loadCampaign } from '../../campaign/load.js';
+import { CampaignPressError, ValidationErrors } from '../../errors.js';
+import { LABEL_SOURCE } from '../../i18n/keys.js';
+import { isPseudo, type PseudoLocale, pseudoMarkdown, pseudoResources, pseudoText } from '../../i18n/pseudo.js';
+import { type LocaleTable, loadLocaleTable } from '../../i18n/table.js';
+import { loadTemplate, type Template } from '../../templates/engine.js';
+import { renderMarkdown } from '../../templates/markdown.js';
+import { displayPath, sha256 } from '../../util/files.js';
+import { parseJsonStrict } from '../../util/structured.js';
+
+/**
+ * The load step: read the project, check the options against it, and fix the build's scope
+ * (locales, regions, --only, the date). Nothing here renders or touches the output folder.
+ */
+
+export interface LoadedProject {
+  table: LocaleTable;
+  campaign: Campaign;
+  templates: Map<string, Template>;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** What one build covers, after the options were checked against the campaign. */
+export interface BuildScope {
+  asOf: string;
+  locales: string[];
+  regions: string[];
+  only: { template: string; format?: string }[];
+  shard?: Shard;
+}
+
+/**
+ * Which shard an asset belongs to: by a hash of its path, so that shards are disjoint, cover
+ * everything, and an asset stays in its shard when the plan around it changes.
+ */
+export function inShard(relPath: string, shard: Shard): boolean {
+  return Number.parseInt(sha256(relPath).slice(0, 8), 16) % shard.count === shard.index - 1;
+}
+
+export function parseShard(s: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new CampaignPressError(
+      'usage',
+      `--shard ${s} is not K/N with 1 <= K <= N`,
+      { field: '--shard' },
+      'For a matrix of 3 machines use --shard 1/3, --shard 2/3 and --shard 3/3.',
+    );
+  return { index, count };
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Load and cross-check everything a build needs; throws ValidationErrors listing every problem. */
+export function loadProject(root: string, campaignDir: string): LoadedProject {
+  const localesDir = path.join(root, 'locales');
+  const table = loadLocaleTable(localesDir);
+  const campaign = loadCampaign(campaignDir, table, localesDir);
+  const templates = new Map<string, Template>();
+  const errors: CampaignPressError[] = [];
+  campaign.data.outputs.forEach((o, i) => {
+    try {
+      const t =
+        templates.get(o.template) ??
+        loadTemplate(path.join(root, 'templates'), o.template, {
+          file: campaign.file,
+          line: campaign.lineOf(['outputs', i, 'template']),
+          field: `outputs[${i}].template`,
+        });
+      templates.set(o.template, t);
+      (o.formats ?? []).forEach((f, j) => {
+        if (!t.formats.has(f)) {
+          errors.push(
+            new CampaignPressError(
+              'format-unknown',
+              `template "${t.name}" has no format "${f}"`,
+              { file: campaign.file, line: campaign.lineOf(['outputs', i, 'formats', j]), field: `outputs[${i}].formats[${j}]` },
+              `Use one of: ${[...t.formats.keys()].join(', ')}.`,
+            ),
+          );
+        }
+      });
+      if (o.for_each === 'testimony' && t.testimonies !== 'each') {
+        errors.push(
+          new CampaignPressError(
+            'schema-invalid',
+            `template "${t.name}" does not make one asset per testimony`,
+            { file: campaign.file, line: campaign.lineOf(['outputs', i, 'for_each']), field: `outputs[${i}].for_each` },
+            'Remove for_each, or use testimony-card.',
+          ),
+        );
+      }
+    } catch (e) {
+      if (e instanceof ValidationErrors) errors.push(...e.errors);
+      else if (e instanceof CampaignPressError) errors.push(e);
+      else throw e;
+    }
+  });
+  // Markdown bodies: links and images are checked here, where the file is known.
+  const md: [string, string, number | undefined][] = [[campaign.body, campaign.file, campaign.bodyLine]];
+  for (const b of campaign.bodies.values()) md.push([b.body, b.file, b.bodyLine]);
+  for (const t of campaign.testimonies) {
+    md.push([t.body, t.file, t.bodyLine]);
+    for (const tr of t.translations.values()) md.push([tr.body, tr.file, tr.bodyLine]);
+  }
+  for (const [src, file, line] of md) {
+    for (const p of renderMarkdown(src).problems) errors.push(new CampaignPressError('markdown-link', p, { file, line, field: 'body' }));
+  }
+  if (errors.length) throw new ValidationErrors(errors);
+  return { table, campaign, templates };
+}
+
+/** Give the loaded campaign pseudo-translations (description and testimonies) for a pseudo-locale. */
+function addPseudoLocale(campaign: Campaign, l: PseudoLocale): void {
+  campaign.bodies.set(l, { body: pseudoMarkdown(l, campaign.body), file: campaign.file, status: 'draft', stale: false });
+  for (const t of campaign.testimonies) {
+    const d = t.data;
+    t.translations.set(l, {
+      translation_of: t.id,
+      source_sha256: t.sha256,
+      status: 'draft',
+      title: pseudoText(l, d.title),
+      quote: d.quote === undefined ? undefined : pseudoText(l, d.quote),
+      paraphrase: d.paraphrase === undefined ? undefined : pseudoText(l, d.paraphrase),
+      body: pseudoMarkdown(l, t.body),
+      file: t.file,
+      stale: false,
+    });
+  }
+}
+
+export function loadResources(root: string, table: LocaleTable, campaign: Campaign, locales: string[]): Resource {
+  const resources: Resource = {};
+  const needed = new Set(locales.flatMap((l) => table.chain(l)));
+  for (const l of needed) {
+    if (isPseudo(l)) {
+      const en = parseJsonStrict(
+        readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'),
+        `locales/${LABEL_SOURCE}/common.json`,
+      ).data;
+      resources[l] = pseudoResources(table, l, en, campaign.messages.get(campaign.data.source_locale) ?? {});
+      continue;
+    }
+    const file = path.join(root, 'locales', l, 'common.json');
+    let common: Record<string, unknown> = {};
+    try {
+      common = parseJsonStrict(readFileSync(file, 'utf8'), displayPath(file)).data as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof CampaignPressError) throw e;
+    }
+    resources[l] = { common, campaign: (campaign.messages.get(l) ?? {}) as Record<string, string> };
+  }
+  return resources;
+}
+
+function parseOnly(only: string[], templates: ReadonlyMap<string, Template>): { template: string; format?: string }[] {
+  return only.map((o) => {
+    const [template, format] = o.split(':') as [string, string | undefined];
+    const t = templates.get(template);
+    if (!t)
+      throw new CampaignPressError(
+        'template-unknown',
+        `--only ${o}: the campaign has no output with template "${template}"`,
+        { field: '--only' },
+        `Use one of: ${[...templates.keys()].join(', ')}.`,
+      );
+    if (format !== undefined && !t.formats.has(format))
+      throw new CampaignPressError(
+        'format-unknown',
+        `--only ${o}: template "${template}" has no format "${format}"`,
+        { field: '--only' },
+        `Use one of: ${[...t.formats.keys()].join(', ')}.`,
+      );
+    return format === undefined ? { template } : { template, format };
+  });
+}
+
+export interface ScopeOptions {
+  asOf?: string;
+  locales?: string[];
+  region?: string;
+  only?: string[];
+  shard?: Shard;
+}
+
+/**
+ * Check the options against the campaign and fix the build's scope. Adds the pseudo-locales'
+ * computed text to the campaign, so it mutates `project.campaign`.
+ */
+export function resolveScope(project: LoadedProject, opts: ScopeOptions): BuildScope {
+  const { campaign, table, templates } = project;
+  const asOf = opts.asOf ?? today();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) {
+    throw new CampaignPressError('usage', `--as-of ${asOf} is not a date`, { field: '--as-of' }, 'Write the date as YYYY-MM-DD.');
+  }
+  const locales = opts.locales?.length ? opts.locales : campaign.data.locales;
+  for (const l of locales) {
+    // Pseudo-locales (en-XA, ar-XB) build any campaign: they are computed from its source text.
+    if (isPseudo(l) && table.has(l)) {
+      addPseudoLocale(campaign, l);
+      continue;
+    }
+    if (!campaign.data.locales.includes(l)) {
+      throw new CampaignPressError(
+        'locale-unknown',
+        `--locale ${l}: the campaign is not published in "${l}"`,
+        { file: campaign.file, line: campaign.lineOf(['locales']), field: '--locale' },
+        `Use one of: ${campaign.data.locales.join(', ')}, or add it to locales in campaign.md.`,
+      );
+    }
+  }
+  const regions = opts.region ? [opts.region] : campaign.data.distribution.regions;
+  if (opts.region && !campaign.data.distribution.regions.includes(opts.region)) {
+    throw new CampaignPressError(
+      'usage',
+      `--region ${opts.region} is not a distribution region of the campaign`,
+      { field: '--region' },
+      `Use one of: ${campaign.data.distribution.regions.join(', ')}.`,
+    );
+  }
+  const only = parseOnly(opts.only ?? [], templates);
+  return { asOf, locales, regions, only, ...(opts.shard ? { shard: opts.shard } : {}) };
+}

@@ -1,0 +1,128 @@
+import path from 'node:path';
+import type { Refusal } from '../../consent/gate.js';
+import { CampaignPressError, type Diagnostics } from '../../errors.js';
+import { Translator } from '../../i18n/translator.js';
+import { sha256 } from '../../util/files.js';
+import { rendererCodeFingerprint } from '../../version.js';
+import { type DocumentInputs, renderDocument } from '../document.js';
+import { planRenders, type RenderJob } from '../plan.js';
+import type { CampaignImages } from './images.js';
+import { type BuildScope, inShard, type LoadedProject, loadResources } from './load.js';
+
+/**
+ * The plan step: gate and plan every asset, then write every page once to find translation
+ * errors and compute content keys. Errors and warnings go to `diag`; nothing is rendered.
+ */
+
+export interface KeyedJob {
+  job: RenderJob;
+  /** Content key: equal keys render equal bytes, so the previous file can be reused. */
+  key: string;
+}
+
+export interface PlannedBuild {
+  /** The jobs of this build (of its shard, if any), with their content keys. */
+  jobs: KeyedJob[];
+  /** Every asset path of the whole plan (before sharding), refused ones excluded. */
+  fullPlan: Set<string>;
+  refusals: Refusal[];
+  /** Assets a refusal blocked; without --skip-refused they fail the build. */
+  refusedAssets: string[];
+  /** Assets counted in the report: this build's jobs, plus the refused ones of an unsharded build. */
+  planned: number;
+  /** Gate refusals became errors (no --skip-refused): the build stops before rendering, with no jobs. */
+  blocked: boolean;
+  /** What the render step needs to write each page again; absent when blocked. */
+  inputs?: DocumentInputs;
+  /** Deny-listed hashes of every testimony, for the scan of each rendered page. */
+  denied: ReadonlySet<string>;
+}
+
+export interface PlanStepOptions {
+  root: string;
+  skipRefused: boolean;
+  strict: boolean;
+}
+
+export function planStep(
+  project: LoadedProject,
+  scope: BuildScope,
+  images: CampaignImages,
+  opts: PlanStepOptions,
+  diag: Diagnostics,
+): PlannedBuild {
+  const { campaign, table, templates } = project;
+  const denied = new Set(campaign.testimonies.flatMap((t) => t.data.consent?.identity.denylist_sha256 ?? []));
+  const plan = planRenders(
+    campaign,
+    templates,
+    {
+      asOf: scope.asOf,
+      locales: scope.locales,
+      only: scope.only,
+      regions: scope.regions,
+      skipRefused: opts.skipRefused,
+      photoHashes: images.photoHashes,
+      denied,
+    },
+    diag,
+  );
+  const fullPlan = new Set(plan.jobs.map((j) => j.relPath));
+  const base = { fullPlan, refusals: plan.refusals, refusedAssets: plan.refusedAssets, denied };
+  if (plan.refusedAssets.length && !opts.skipRefused) {
+    for (const r of plan.refusals) {
+      const t = campaign.testimonies.find((x) => x.id === r.testimony);
+      diag.error(
+        new CampaignPressError(
+          'consent-refused',
+          `${r.asset}: testimony ${r.testimony} (consent ${r.consent_id ?? 'none'}) refused by rule ${r.rule}: ${r.reason}`,
+          { file: t?.file, line: t?.consentLine, field: r.rule },
+        ),
+      );
+    }
+    return { ...base, jobs: [], planned: plan.jobs.length + plan.refusedAssets.length, blocked: true };
+  }
+  const jobs = scope.shard ? plan.jobs.filter((j) => inShard(j.relPath, scope.shard!)) : plan.jobs;
+  warnUntranslatedDescription(project, scope, diag);
+  const translator = new Translator(table, loadResources(opts.root, table, campaign, scope.locales), diag);
+  const inputs: DocumentInputs = { campaign, table, translator, assets: images.assetUrls, photos: images.photos };
+  const keyed = contentKeys(jobs, inputs, denied);
+  if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
+  const planned = scope.shard ? jobs.length : jobs.length + plan.refusedAssets.length;
+  return { ...base, jobs: keyed, planned, blocked: false, inputs };
+}
+
+function warnUntranslatedDescription({ campaign }: LoadedProject, scope: BuildScope, diag: Diagnostics): void {
+  for (const l of scope.locales) {
+    if (l !== campaign.data.source_locale && !campaign.bodies.has(l) && campaign.body.trim()) {
+      diag.warn(
+        new CampaignPressError(
+          'translation-missing',
+          `the campaign description has no ${l} translation; the ${campaign.data.source_locale} text is used`,
+          { file: `${path.relative(process.cwd(), campaign.dir) || '.'}/campaign.${l}.md` },
+          `Translate it in campaign.${l}.md (translation_of, source_sha256, status).`,
+        ),
+      );
+    }
+  }
+}
+
+/**
+ * Render every page string once to find translation errors and compute content keys. The
+ * strings are made again at render time rather than held, so memory stays flat as the number of
+ * assets grows (templating costs milliseconds; a page string carries ~30 kB of CSS).
+ */
+function contentKeys(jobs: RenderJob[], inputs: DocumentInputs, denied: ReadonlySet<string>): KeyedJob[] {
+  const deniedKey = [...denied].sort().join(',');
+  return jobs.map((job) => {
+    const doc = renderDocument(job, inputs);
+    // The deny-list is part of the key: a cached asset skips the scan of the rendered page, so a
+    // term added to any deny-list must make every asset render (and be scanned) again.
+    const key = sha256(
+      [rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, deniedKey, doc.html].join(
+        '\u0000',
+      ),
+    );
+    return { job, key };
+  });
+}

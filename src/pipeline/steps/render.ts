@@ -1,0 +1,228 @@
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { findDenied } from '../../consent/denylist.js';
+import { type Refusal, RULES } from '../../consent/gate.js';
+import { CampaignPressError, type Diagnostics } from '../../errors.js';
+import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
+import { isPseudo } from '../../i18n/pseudo.js';
+import type { ManifestAsset } from '../../output/manifest.js';
+import { type RenderOutcome, renderAsset } from '../../render/page.js';
+import { type MemoryAsset, RenderPool } from '../../render/pool.js';
+import { isInside, sha256, writeFileAtomic } from '../../util/files.js';
+import { type DocumentInputs, renderDocument } from '../document.js';
+import type { RenderJob } from '../plan.js';
+import type { KeyedJob } from './plan.js';
+
+/**
+ * The render step: every job whose previous output cannot be reused is rendered in Chromium,
+ * checked (fonts, blocked requests, overflow, deny-list) and written into the staging folder.
+ * Nothing outside `staging` is written; the commit step moves the files into place.
+ */
+
+export type ProgressEvent =
+  | { type: 'plan'; planned: number; toRender: number; cached: number }
+  | { type: 'asset'; done: number; total: number; path: string; cached: boolean; ms: number };
+
+export interface RenderStepInput {
+  /** Jobs with the previous manifest entry to reuse, when the content key and the file still match. */
+  jobs: (KeyedJob & { prev?: ManifestAsset })[];
+  inputs: DocumentInputs;
+  memory: ReadonlyMap<string, MemoryAsset>;
+  denied: ReadonlySet<string>;
+  staging: string;
+  skipRefused: boolean;
+  chromium?: string;
+  concurrency?: number;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface RenderStepResult {
+  /** Manifest entries of every asset of this build: reused and rendered. */
+  assets: ManifestAsset[];
+  /** Paths written below `staging`. */
+  staged: string[];
+  /** Deny-list refusals found on rendered pages. */
+  refusals: Refusal[];
+  rendered: number;
+  cached: number;
+  refused: number;
+  /** Some asset failed: the build must not commit. */
+  failed: boolean;
+}
+
+const BROKEN_BROWSER = new Set(['render-failed', 'render-timeout', 'browser-not-found']);
+
+export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promise<RenderStepResult> {
+  const res: RenderStepResult = { assets: [], staged: [], refusals: [], rendered: 0, cached: 0, refused: 0, failed: false };
+  const total = inp.jobs.length;
+  const toRender = inp.jobs.filter((k) => !k.prev).length;
+  inp.onProgress?.({ type: 'plan', planned: total, toRender, cached: total - toRender });
+  const pool = new RenderPool(new Map(inp.memory), { executablePath: inp.chromium, concurrency: inp.concurrency });
+  // One more job in flight than pages: while a page renders the next asset, the previous one is
+  // encoded (sharp, pdf-lib) and written.
+  const limit = pLimit(pool.concurrency + 1);
+  let done = 0;
+  const progress = (job: RenderJob, cached: boolean, ms: number) =>
+    inp.onProgress?.({ type: 'asset', done: ++done, total, path: job.relPath, cached, ms });
+  try {
+    await Promise.all(
+      inp.jobs.map(({ job, key, prev }) =>
+        limit(async () => {
+          // A quality failure (overflow, glyph) does not stop the others: the report lists every
+          // problem at once. A broken browser does.
+          if (res.failed && diag.errors.some((e) => BROKEN_BROWSER.has(e.code))) return;
+          const t0 = Date.now();
+          if (prev) {
+            res.assets.push(prev);
+            res.cached++;
+            progress(job, true, 0);
+            return;
+          }
+          const asset = await renderOne(pool, job, key, inp, res, diag);
+          if (!asset) return;
+          res.assets.push(asset);
+          res.staged.push(job.relPath);
+          res.rendered++;
+          progress(job, false, Date.now() - t0);
+        }),
+      ),
+    );
+  } finally {
+    await pool.close();
+  }
+  return res;
+}
+
+/** Render, check and stage one asset; undefined when it failed or was refused (recorded in `res` and `diag`). */
+async function renderOne(
+  pool: RenderPool,
+  job: RenderJob,
+  key: string,
+  inp: RenderStepInput,
+  res: RenderStepResult,
+  diag: Diagnostics,
+): Promise<ManifestAsset | undefined> {
+  const { campaign, translator, table } = inp.inputs;
+  const doc = renderDocument(job, inp.inputs);
+  const pdfMeta = {
+    title: doc.title,
+    subject: translator.text(job.locale, 'campaign:headline'),
+    keywords: [campaign.id, job.template.name, job.format.name, job.locale],
+    lang: job.locale,
+  };
+  let outcome: RenderOutcome;
+  try {
+    outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta);
+  } catch (e) {
+    res.failed = true;
+    diag.error(
+      e instanceof CampaignPressError
+        ? new CampaignPressError(e.code, e.message.startsWith(job.relPath) ? e.message : `${job.relPath}: ${e.message}`, e.location, e.hint)
+        : new CampaignPressError('render-failed', `${job.relPath}: ${(e as Error).message}`),
+    );
+    return undefined;
+  }
+  const qualityFailed = checkQuality(job, outcome, table.get(job.locale).fonts, diag);
+  // Deny-list: page text, alt text, file name and PDF metadata.
+  const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join(
+    '\n',
+  );
+  if (findDenied(scanned, inp.denied)) {
+    refuseDenied(job, inp.skipRefused, res, diag);
+    return undefined;
+  }
+  if (qualityFailed) {
+    res.failed = true;
+    return undefined;
+  }
+  const file = path.join(inp.staging, job.relPath);
+  if (!isInside(inp.staging, file)) throw new CampaignPressError('output-unsafe', `output path ${job.relPath} escapes the output folder`);
+  await writeFileAtomic(file, outcome.bytes);
+  return manifestEntry(job, key, outcome);
+}
+
+/** Report every quality problem of a rendered page; true when one of them fails the asset. */
+function checkQuality(job: RenderJob, outcome: RenderOutcome, fonts: Parameters<typeof missingGlyphs>[1], diag: Diagnostics): boolean {
+  const where = { file: `templates/${job.template.name}/template.hbs` };
+  for (const f of outcome.fallbacks) {
+    diag.error(
+      new CampaignPressError(
+        'render-glyph-fallback',
+        `${job.relPath}: "${f.text}" is drawn with the system font "${f.font}", not a bundled font`,
+        where,
+      ),
+    );
+  }
+  // Independent of the machine's fonts (with none installed, Chromium may draw a box in a
+  // bundled font and report nothing): the page text against the bundled fonts' cmaps.
+  const uncovered = missingGlyphs(outcome.text, fonts);
+  if (uncovered.length && !outcome.fallbacks.length) {
+    const hex = uncovered.map((c) => `"${c}" ${codePoint(c)}`).join(', ');
+    diag.error(new CampaignPressError('render-glyph-fallback', `${job.relPath}: no bundled font draws ${hex}`, where));
+  }
+  for (const u of outcome.blocked)
+    diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
+  for (const u of outcome.navigations)
+    diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
+  // In a pseudo-locale, overflow is the finding the build exists to show: warn and write.
+  const pseudo = isPseudo(job.locale);
+  for (const o of outcome.overflow) {
+    const e = new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where);
+    if (pseudo) diag.warn(e);
+    else diag.error(e);
+  }
+  return (
+    outcome.fallbacks.length > 0 ||
+    uncovered.length > 0 ||
+    outcome.blocked.length > 0 ||
+    outcome.navigations.length > 0 ||
+    (outcome.overflow.length > 0 && !pseudo)
+  );
+}
+
+function refuseDenied(job: RenderJob, skipRefused: boolean, res: RenderStepResult, diag: Diagnostics): void {
+  const ts = job.pieces.length ? job.pieces : [undefined];
+  for (const p of ts) {
+    res.refusals.push({
+      testimony: p?.id ?? '(none)',
+      consent_id: p?.consentId ?? null,
+      rule: 'denylist',
+      reason: RULES.denylist,
+      asset: job.relPath,
+      locale: job.locale,
+      template: job.template.name,
+      format: job.format.name,
+    });
+  }
+  res.refused++;
+  if (skipRefused) return;
+  res.failed = true;
+  diag.error(
+    new CampaignPressError('consent-refused', `${job.relPath}: a deny-listed term appears in the rendered asset (the term is not shown)`, {
+      field: 'denylist',
+    }),
+  );
+}
+
+function manifestEntry(job: RenderJob, key: string, outcome: RenderOutcome): ManifestAsset {
+  return {
+    path: job.relPath,
+    sha256: sha256(outcome.bytes),
+    bytes: outcome.bytes.length,
+    ...(outcome.width !== undefined ? { width: outcome.width, height: outcome.height } : {}),
+    ...(outcome.pages !== undefined
+      ? {
+          pages: outcome.pages,
+          page_size_mm: [job.format.width + 2 * job.format.bleed, job.format.height + 2 * job.format.bleed] as [number, number],
+        }
+      : {}),
+    locale: job.locale,
+    template: job.template.name,
+    format: job.format.name,
+    output: job.format.output,
+    channel: job.channel,
+    consent_ids: [...new Set(job.pieces.map((p) => p.consentId))].sort(),
+    testimonies: job.pieces.map((p) => p.id).sort(),
+    key,
+  };
+}
