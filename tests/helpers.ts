@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -229,4 +229,45 @@ export async function canaryJpeg(canary: string, width = 600, height = 400): Pro
     .toBuffer();
   if (!jpeg.includes(canary)) throw new Error('the canary did not reach the test photo');
   return jpeg;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run the CLI in-process on the sources: `main(argv, io)` with captured streams. The pipeline
+ * names files relative to the process's working folder, as the binary run from `cwd` does, so
+ * the process moves there for the call (the integration tier runs in forks, where chdir works).
+ */
+export async function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const { main } = await import('../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const cwd = opts.cwd ?? process.cwd();
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    const code = await main(args, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      cwd,
+    });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(before);
+  }
+}
+
+/** Run the real binary (bin/campaign-press.js on dist/): for the few end-to-end tests only. */
+export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'campaign-press.js'), ...args], {
+    cwd: opts.cwd ?? process.cwd(),
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

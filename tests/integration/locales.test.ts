@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeProject, REPO, writeFiles } from '../helpers.js';
+import { makeProject, REPO, runCli, writeFiles } from '../helpers.js';
 
 /** The translator workflow on copies of the shipped locale files. */
-const bin = path.join(REPO, 'bin', 'campaign-press.js');
 let root: string;
 let cleanup: () => void;
 beforeEach(() => {
@@ -23,12 +21,7 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(['--root', root, ...args], { cwd: root });
 }
 interface F {
   locale: string;
@@ -38,8 +31,8 @@ interface F {
   file: string;
   line?: number;
 }
-function check(args: string[] = []): { code: number | null; findings: F[] } {
-  const r = cli(['locales', 'check', '--json', ...args]);
+async function check(args: string[] = []): Promise<{ code: number; findings: F[] }> {
+  const r = await cli(['locales', 'check', '--json', ...args]);
   return { code: r.code, findings: (JSON.parse(r.stdout) as { findings: F[] }).findings };
 }
 function edit(locale: string, ns: string, fn: (d: Record<string, unknown>) => void) {
@@ -52,13 +45,13 @@ const has = (fs: F[], locale: string, key: string, rule: string, severity = 'err
   fs.some((f) => f.locale === locale && f.key === key && f.rule === rule && f.severity === severity);
 
 describe('locales check', () => {
-  it('passes the shipped locales with no errors', () => {
-    const r = check();
+  it('passes the shipped locales with no errors', async () => {
+    const r = await check();
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(r.code).toBe(0);
   });
 
-  it('finds every planted fault by locale and key, exit 2', () => {
+  it('finds every planted fault by locale and key, exit 2', async () => {
     edit('ar', 'common', (d) => (d.stories_few = '{{cuont}} قصص'));
     edit('ckb', 'common', (d) => (d.helpline = ''));
     edit('fa', 'common', (d) => (d.call_free = 'رایگان \u202Eو محرمانه'));
@@ -66,7 +59,7 @@ describe('locales check', () => {
     edit('ar', 'common', (d) => delete d.stories_two);
     edit('ru', 'common', (d) => delete d.learn_more);
     edit('ur', 'common', (d) => (d.scan_qr = '{{#if x}}اسکین کریں{{/if}}'));
-    const r = check();
+    const r = await check();
     expect(r.code).toBe(2);
     expect(has(r.findings, 'ar', 'stories_few', 'placeholder-mismatch')).toBe(true);
     expect(has(r.findings, 'ckb', 'helpline', 'missing-key')).toBe(true);
@@ -156,9 +149,9 @@ describe('locales check', () => {
       'headline',
       'missing-key',
     ],
-  ])('%s', (_name, plant, locale, key, rule) => {
+  ])('%s', async (_name, plant, locale, key, rule) => {
     plant();
-    const r = check();
+    const r = await check();
     expect(r.code).toBe(2);
     expect(
       r.findings.some((f) => f.locale === locale && f.key === key && f.rule === rule && f.severity === 'error'),
@@ -166,26 +159,26 @@ describe('locales check', () => {
     ).toBe(true);
   });
 
-  it('gives JSON syntax errors a line number', () => {
+  it('gives JSON syntax errors a line number', async () => {
     writeFileSync(path.join(root, 'locales', 'kk', 'common.json'), '{\n  "helpline": "x",\n  "oops"\n}\n');
-    expect(check().findings.find((f) => f.rule === 'json-invalid')?.line).toBe(4);
+    expect((await check()).findings.find((f) => f.rule === 'json-invalid')?.line).toBe(4);
   });
 
-  it('allows ZWNJ in Persian and ي in Pashto', () => {
+  it('allows ZWNJ in Persian and ي in Pashto', async () => {
     edit('fa', 'common', (d) => (d.helpline = 'خط کمک می\u200Cکند'));
     edit('ps', 'common', (d) => (d.helpline = 'وړیا مرستندویه کرښه يو'));
-    const r = check(['-l', 'fa', '-l', 'ps']);
+    const r = await check(['-l', 'fa', '-l', 'ps']);
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
-  it('warns about same-as-source text, whitespace, obsolete keys, mixed digits and extra plural forms', () => {
+  it('warns about same-as-source text, whitespace, obsolete keys, mixed digits and extra plural forms', async () => {
     edit('uz', 'common', (d) => {
       d.learn_more = 'Learn more';
       d.helpline = ' Bepul ishonch telefoni';
       d.old_label = 'x';
       d.stories_many = '{{count}} ta';
     });
-    const r = check(['-l', 'uz']);
+    const r = await check(['-l', 'uz']);
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(r.code).toBe(0);
     expect(has(r.findings, 'uz', 'learn_more', 'same-as-source', 'warning')).toBe(true);
@@ -193,75 +186,75 @@ describe('locales check', () => {
     expect(has(r.findings, 'uz', 'old_label', 'obsolete-key', 'warning')).toBe(true);
     // Both digit systems in one string, in a script whose font has both.
     edit('ckb', 'common', (d) => (d.call_free = 'بێبەرامبەر ٢٤ کاتژمێر، 24/7'));
-    expect(has(check(['-l', 'ckb']).findings, 'ckb', 'call_free', 'mixed-digits', 'warning')).toBe(true);
+    expect(has((await check(['-l', 'ckb'])).findings, 'ckb', 'call_free', 'mixed-digits', 'warning')).toBe(true);
     expect(has(r.findings, 'uz', 'stories_many', 'plural-extra', 'warning')).toBe(true);
   });
 
-  it('uses the Tajik plural override: one and other, never the machine locale', () => {
+  it('uses the Tajik plural override: one and other, never the machine locale', async () => {
     edit('tg', 'common', (d) => delete d.stories_one);
-    expect(has(check(['-l', 'tg']).findings, 'tg', 'stories_one', 'plural-missing')).toBe(true);
+    expect(has((await check(['-l', 'tg'])).findings, 'tg', 'stories_one', 'plural-missing')).toBe(true);
   });
 
-  it('flags locale folders i18next would rewrite, and unknown ones', () => {
+  it('flags locale folders i18next would rewrite, and unknown ones', async () => {
     renameSync(path.join(root, 'locales', 'kmr'), path.join(root, 'locales', 'kmr-TR'));
-    const r = check();
+    const r = await check();
     expect(r.findings.some((f) => f.locale === 'kmr-TR' && (f.rule === 'locale-code-rewritten' || f.rule === 'locale-unknown'))).toBe(true);
     expect(has(r.findings, 'kmr', '', 'missing-file')).toBe(true);
   });
 
-  it('finds template keys missing from the source and labels no template uses', () => {
+  it('finds template keys missing from the source and labels no template uses', async () => {
     writeFiles(path.join(root, 'templates', 'poster'), {
       'template.hbs': readFileSync(path.join(root, 'templates', 'poster', 'template.hbs'), 'utf8').replace(
         '{{t "helpline"}}',
         '{{t "hotline_title"}}',
       ),
     });
-    const r = check(['-l', 'en']);
+    const r = await check(['-l', 'en']);
     expect(has(r.findings, 'en', 'hotline_title', 'template-key-missing')).toBe(true);
     expect(r.code).toBe(2);
   });
 
-  it('reports a stale campaign translation', () => {
+  it('reports a stale campaign translation', async () => {
     const f = path.join(root, 'campaigns', 'safe-journeys', 'campaign.md');
     writeFileSync(f, readFileSync(f, 'utf8').replace('Every year', 'Each year'));
-    const r = check(['-l', 'ckb']);
+    const r = await check(['-l', 'ckb']);
     expect(r.findings.some((x) => x.locale === 'ckb' && x.rule === 'stale' && x.file.endsWith('campaign.ckb.md'))).toBe(true);
   });
 });
 
 describe('XLIFF exchange', () => {
-  it.each(['xliff2', 'xliff12'])('a Sorani export (%s), deleted and imported back, reproduces the JSON exactly', (format) => {
+  it.each(['xliff2', 'xliff12'])('a Sorani export (%s), deleted and imported back, reproduces the JSON exactly', async (format) => {
     const files = ['common', 'safe-journeys'].map((ns) => path.join(root, 'locales', 'ckb', `${ns}.json`));
     const before = files.map((f) => readFileSync(f));
     const xlf = path.join(root, 'ckb.xlf');
-    const ex = cli(['locales', 'export', '-l', 'ckb', '--format', format, '-o', xlf]);
+    const ex = await cli(['locales', 'export', '-l', 'ckb', '--format', format, '-o', xlf]);
     expect(ex.code).toBe(0);
     const xml = readFileSync(xlf, 'utf8');
     expect(xml).toContain(format === 'xliff2' ? 'urn:oasis:names:tc:xliff:document:2.0' : 'version="1.2"');
     expect(xml).toContain('هێڵی یارمەتیی بێبەرامبەر');
     for (const f of files) rmSync(f);
-    const im = cli(['locales', 'import', xlf]);
+    const im = await cli(['locales', 'import', xlf]);
     expect(im.code).toBe(0);
     for (const [i, f] of files.entries()) expect(readFileSync(f).equals(before[i]!), f).toBe(true);
   });
 
-  it('expands plural forms for the target language, with notes', () => {
-    const r = cli(['locales', 'export', '-l', 'ar', '--format', 'xliff2']);
+  it('expands plural forms for the target language, with notes', async () => {
+    const r = await cli(['locales', 'export', '-l', 'ar', '--format', 'xliff2']);
     expect(r.code).toBe(0);
     for (const cat of ['zero', 'one', 'two', 'few', 'many', 'other']) expect(r.stdout).toContain(`<unit id="stories_${cat}">`);
     expect(r.stdout).toContain('Plural form "few" of "stories" (Arabic uses: zero, one, two, few, many, other)');
-    const ru = cli(['locales', 'export', '-l', 'ru']);
+    const ru = await cli(['locales', 'export', '-l', 'ru']);
     expect(ru.stdout).toContain('id="stories_many"');
     expect(ru.stdout).not.toContain('id="stories_two"');
   });
 
-  it('refuses an import that breaks a check, and leaves the files as they were', () => {
+  it('refuses an import that breaks a check, and leaves the files as they were', async () => {
     const xlf = path.join(root, 'ar.xlf');
-    cli(['locales', 'export', '-l', 'ar', '--format', 'xliff2', '-o', xlf]);
+    await cli(['locales', 'export', '-l', 'ar', '--format', 'xliff2', '-o', xlf]);
     writeFileSync(xlf, readFileSync(xlf, 'utf8').replace('<target>{{count}} قصص</target>', '<target>{{cuont}} قصص</target>'));
     const file = path.join(root, 'locales', 'ar', 'common.json');
     const before = readFileSync(file);
-    const r = cli(['locales', 'import', xlf]);
+    const r = await cli(['locales', 'import', xlf]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/stories_few\s+placeholder-mismatch/);
     expect(r.stderr).toMatch(/not written/);
@@ -270,9 +263,9 @@ describe('XLIFF exchange', () => {
 });
 
 describe('status and pseudo', () => {
-  it('locales status counts translated, missing, stale and draft per locale and campaign', () => {
+  it('locales status counts translated, missing, stale and draft per locale and campaign', async () => {
     edit('ru', 'common', (d) => delete d.learn_more);
-    const r = cli(['locales', 'status', '--json']);
+    const r = await cli(['locales', 'status', '--json']);
     const rows = (
       JSON.parse(r.stdout) as {
         rows: { locale: string; namespace: string; translated: number; missing: number; total: number; draft: number }[];
@@ -283,8 +276,8 @@ describe('status and pseudo', () => {
     expect(rows.find((x) => x.locale === 'ckb' && x.namespace === 'safe-journeys')!.draft).toBeGreaterThan(0);
   });
 
-  it('locales pseudo writes en-XA and ar-XB with every Arabic plural form', () => {
-    expect(cli(['locales', 'pseudo']).code).toBe(0);
+  it('locales pseudo writes en-XA and ar-XB with every Arabic plural form', async () => {
+    expect((await cli(['locales', 'pseudo'])).code).toBe(0);
     const xa = JSON.parse(readFileSync(path.join(root, 'locales', 'en-XA', 'common.json'), 'utf8')) as Record<string, string>;
     expect(xa.helpline).toMatch(/^\[Ƒřéé ĥéľƥľíñé/);
     expect(xa.stories_other).toContain('{{count}}');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers.js';
@@ -45,3 +45,43 @@ describe('CLI start-up', () => {
     expect(rel.filter((f) => /^(pipeline|render|images|output|preview|translators|campaign)\//.test(f))).toEqual([]);
   });
 });
+
+describe('main(argv, io)', () => {
+  const capture = () => {
+    const io = { out: '', err: '' };
+    return {
+      io,
+      streams: {
+        stdout: { write: (s: string) => (io.out += s) },
+        stderr: { write: (s: string) => (io.err += s) },
+        env: { NO_COLOR: '1' },
+        cwd: REPO,
+      },
+    };
+  };
+
+  it('writes to the given streams and returns the exit code', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const ok = capture();
+    expect(await main(['--version'], ok.streams)).toBe(0);
+    expect(ok.io.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const bad = capture();
+    expect(await main(['build'], bad.streams)).toBe(2);
+    expect(bad.io.err).toMatch(/missing required argument 'campaign-dir'/);
+    expect(bad.io.out).toBe('');
+  });
+
+  it('only bin/campaign-press.js ends the process', () => {
+    const files = readdirRecursive(SRC).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(20);
+    expect(files.filter((f) => /process\.exit\(/.test(readFileSync(f, 'utf8')))).toEqual([]);
+    // Control: the shim does call it, so the pattern can match.
+    expect(readFileSync(path.join(REPO, 'bin', 'campaign-press.js'), 'utf8')).toMatch(/process\.exit\(/);
+  });
+});
+
+function readdirRecursive(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? readdirRecursive(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
+}
