@@ -96,7 +96,9 @@ describe('broken input', () => {
   });
 
   it('hostile Markdown: an image or a javascript: link in the body', async () => {
-    const r = await buildWith({ 'campaign.md': campaignMd({ id: 'c', body: 'See ![face](assets/x.jpg) and [here](javascript:alert(1))' }) });
+    const r = await buildWith({
+      'campaign.md': campaignMd({ id: 'c', body: 'See ![face](assets/x.jpg) and [here](javascript:alert(1))' }),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/campaign\.md:\d+ body: an image in Markdown/);
     expect(r.stderr).toMatch(/link "javascript:alert\(1\)" is not allowed/);
