@@ -116,6 +116,25 @@ export function registerLocales(program: Command, ctx: Ctx): void {
     });
 
   locales
+    .command('stamp')
+    .description('after a review, record the current source text in each translation (source_sha256)')
+    .addOption(localeOption('only this locale (repeatable)'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press locales stamp -l ckb\n  $ campaign-press locales stamp\n\nOnly the source_sha256 line of campaign.<lng>.md and testimonies/<id>.<lng>.md changes. The hash covers\nthe translatable text (title, quote, paraphrase, body; the description), so stamp after checking the\ntranslation against the source, not instead of it.',
+    )
+    .action(async (o) => {
+      const { stampTranslations } = await import('../../translators/stamp.js');
+      const { root, table, project } = await openLocales(ctx);
+      for (const l of o.locale ?? []) if (!table.has(l)) throw table.unknownLocale(l, { field: '--locale' });
+      const stamped = await stampTranslations(project.campaigns, o.locale);
+      for (const s of stamped.filter((x) => x.changed)) {
+        ctx.err(`stamped ${path.relative(root, s.file)}${s.wasStale ? ' (was stale)' : ''}\n`);
+      }
+      ctx.err(`${stamped.filter((x) => x.changed).length} of ${stamped.length} translation files stamped\n`);
+    });
+
+  locales
     .command('status')
     .description('coverage per locale and campaign: translated, missing, stale and draft')
     .option('--json', 'print JSON on stdout (for CI)')
