@@ -25,8 +25,14 @@ export const catalog = {
   'path-not-found': { exit: ExitCode.invalidInput, hint: 'Check the path; relative paths start at the current folder.' },
   'path-outside': {
     exit: ExitCode.invalidInput,
-    hint: 'Keep every asset inside the campaign folder; symbolic links out of it are refused.',
+    hint: 'Keep every file inside its folder (campaign, templates, locales); symbolic links out of it are refused.',
   },
+  'file-too-large': { exit: ExitCode.invalidInput, hint: 'Input files are small text files; check that this is the file you meant.' },
+  'text-encoding': {
+    exit: ExitCode.invalidInput,
+    hint: 'Save the file as UTF-8 (in Notepad: Save as, Encoding UTF-8); another encoding or a damaged file reads as wrong letters.',
+  },
+  'text-nul': { exit: ExitCode.invalidInput, hint: 'Remove the NUL byte; it is often left by a damaged copy or a UTF-16 export.' },
   'frontmatter-missing': { exit: ExitCode.invalidInput, hint: 'Start the file with a line `---`, the YAML settings, and another `---`.' },
   'frontmatter-language': {
     exit: ExitCode.invalidInput,

@@ -1,6 +1,6 @@
 import matter from 'gray-matter';
 import { CampaignPressError } from '../errors.js';
-import { parseYaml, type ParsedYaml } from '../util/structured.js';
+import { normalizeNewlines, parseYaml, type ParsedYaml } from '../util/structured.js';
 
 /**
  * Frontmatter is YAML, parsed by the `yaml` package with duplicate keys rejected and aliases
@@ -28,8 +28,8 @@ class FrontmatterLanguageError extends Error {
 const REFUSED_ENGINES = ['js', 'javascript', 'json', 'coffee', 'coffeescript', 'cson', 'toml', 'lua', 'ts', 'typescript'];
 
 export function parseFrontmatter(source: string, file: string): ParsedFrontmatter {
-  const text = source.replace(/^\uFEFF/, '');
-  if (!/^---[^\S\r\n]*\S*[^\S\r\n]*\r?\n/.test(text)) {
+  const text = normalizeNewlines(source);
+  if (!/^---[^\S\n]*\S*[^\S\n]*\n/.test(text)) {
     throw new CampaignPressError('frontmatter-missing', 'the file does not start with YAML frontmatter (---)', { file, line: 1 });
   }
   const lang = matter.language(text);

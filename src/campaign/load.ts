@@ -1,8 +1,7 @@
-import { readFileSync, readdirSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { CampaignPressError, Diagnostics, ValidationErrors } from '../errors.js';
 import type { LocaleTable } from '../i18n/table.js';
-import { displayPath, resolveInside, sha256 } from '../util/files.js';
+import { displayPath, isDirInside, listInside, readTextInside, resolveInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { isFresh, translatableSha256 } from './staleness.js';
@@ -66,13 +65,8 @@ export interface Campaign {
   lineOf: (path: (string | number)[]) => number | undefined;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new CampaignPressError('path-not-found', `cannot read ${displayPath(file)}`, { file: displayPath(file) });
-  }
-}
+const IN_CAMPAIGN = { rootName: 'the campaign folder' };
+const IN_LOCALES = { rootName: 'the locales folder' };
 
 /**
  * Load and validate a campaign folder. Reports every problem it finds in one pass
@@ -90,17 +84,15 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       else throw e;
     }
   };
-  let st: Stats;
-  try {
-    st = statSync(dir);
-  } catch {
-    throw new CampaignPressError('path-not-found', `campaign folder ${campaignDir} does not exist`, { file: campaignDir });
+  if (!isDirInside(dir, '.')) {
+    throw new CampaignPressError('path-not-found', `campaign folder ${campaignDir} does not exist or is not a folder`, {
+      file: campaignDir,
+    });
   }
-  if (!st.isDirectory()) throw new CampaignPressError('path-not-found', `${campaignDir} is not a folder`, { file: campaignDir });
   const mainFile = path.join(dir, 'campaign.md');
   const shownMain = displayPath(mainFile);
-  const source = readText(mainFile);
-  const fm = parseFrontmatter(source, shownMain);
+  const main = readTextInside(dir, mainFile, IN_CAMPAIGN);
+  const fm = parseFrontmatter(main.text, shownMain);
   const { value: data, errors } = validate(campaignSchema, fm);
   if (!data) throw new ValidationErrors(errors);
 
@@ -148,7 +140,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     id: data.id,
     dir,
     file: shownMain,
-    sha256: sha256(source),
+    sha256: sha256(main.bytes),
     contentSha256: translatableSha256({ body: fm.body }),
     data,
     body: fm.body,
@@ -163,14 +155,14 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
   };
 
   // Translated descriptions: campaign.<lng>.md
-  for (const name of readdirSync(dir).sort()) {
+  for (const { name } of listInside(dir, '.', IN_CAMPAIGN)) {
     const m = /^campaign\.([A-Za-z-]+)\.md$/.exec(name);
     if (!m) continue;
     const lng = m[1]!;
     const file = path.join(dir, name);
     const shown = displayPath(file);
     collect(() => {
-      const tf = parseFrontmatter(readText(file), shown);
+      const tf = parseFrontmatter(readTextInside(dir, file, IN_CAMPAIGN).text, shown);
       const { value, errors: errs } = validate(campaignTranslationSchema, tf);
       if (!value) throw new ValidationErrors(errs);
       if (!table.has(lng)) throw table.unknownLocale(lng, { file: shown }, 'locale in the file name');
@@ -200,17 +192,21 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     if (lng === data.source_locale || !table.has(lng)) continue;
     const file = path.join(localesDir, lng, `${data.id}.json`);
     const shown = displayPath(file);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      campaign.warnings.push(
-        new CampaignPressError('translation-missing', `no ${lng} translation of the campaign messages`, { file: shown }),
-      );
-      continue;
-    }
+    let text: string | undefined;
     collect(() => {
-      const parsed = parseJsonStrict(text, shown);
+      try {
+        text = readTextInside(localesDir, file, IN_LOCALES).text;
+      } catch (e) {
+        if (!(e instanceof CampaignPressError && e.code === 'path-not-found')) throw e;
+        campaign.warnings.push(
+          new CampaignPressError('translation-missing', `no ${lng} translation of the campaign messages`, { file: shown }),
+        );
+      }
+    });
+    if (text === undefined) continue;
+    const json = text;
+    collect(() => {
+      const parsed = parseJsonStrict(json, shown);
       if (typeof parsed.data !== 'object' || parsed.data === null || Array.isArray(parsed.data)) {
         throw new CampaignPressError('schema-invalid', 'a locale file must hold one JSON object', { file: shown, line: 1 });
       }
@@ -221,14 +217,9 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
 
   // Testimonies
   const tdir = path.join(dir, 'testimonies');
-  let names: string[] = [];
-  try {
-    names = readdirSync(tdir)
-      .filter((n) => n.endsWith('.md'))
-      .sort();
-  } catch {
-    names = [];
-  }
+  const names = listInside(dir, tdir, IN_CAMPAIGN)
+    .map((e) => e.name)
+    .filter((n) => n.endsWith('.md'));
   const translations: string[] = [];
   for (const name of names) {
     const parts = name.slice(0, -3).split('.');
@@ -250,8 +241,8 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     const file = path.join(tdir, name);
     const shown = displayPath(file);
     collect(() => {
-      const text = readText(file);
-      const tf = parseFrontmatter(text, shown);
+      const source = readTextInside(dir, file, IN_CAMPAIGN);
+      const tf = parseFrontmatter(source.text, shown);
       const { value, errors: errs } = validate(testimonySchema, tf);
       if (!value) throw new ValidationErrors(errs);
       if (value.id !== parts[0]) {
@@ -264,7 +255,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       const t: Testimony = {
         id: value.id,
         file: shown,
-        sha256: sha256(text),
+        sha256: sha256(source.bytes),
         contentSha256: translatableSha256({ title: value.title, quote: value.quote, paraphrase: value.paraphrase, body: tf.body }),
         bodyLine: tf.bodyLine,
         data: value,
@@ -298,7 +289,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     const file = path.join(tdir, name);
     const shown = displayPath(file);
     collect(() => {
-      const tf = parseFrontmatter(readText(file), shown);
+      const tf = parseFrontmatter(readTextInside(dir, file, IN_CAMPAIGN).text, shown);
       const { value, errors: errs } = validate(testimonyTranslationSchema, tf);
       if (!value) throw new ValidationErrors(errs);
       if (!table.has(lng)) throw table.unknownLocale(lng, { file: shown }, 'locale in the file name');

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CampaignPressError, type Location, ValidationErrors } from '../errors.js';
 import { validate } from '../util/structured.js';
 import { parseJsonStrict } from '../util/structured.js';
+import { readTextInside } from '../util/files.js';
 
 /**
  * The language table (locales/locales.json). Direction, script, digits, fallbacks, fonts and
@@ -115,8 +115,9 @@ export function loadLocaleTable(localesDir: string): LocaleTable {
   const file = path.join(localesDir, 'locales.json');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    text = readTextInside(localesDir, file, { rootName: 'the locales folder' }).text;
+  } catch (e) {
+    if (!(e instanceof CampaignPressError && e.code === 'path-not-found')) throw e;
     throw new CampaignPressError(
       'path-not-found',
       `no language table at ${file}`,

@@ -1,7 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { CampaignPressError, type Location } from '../errors.js';
-import { sha256 } from '../util/files.js';
+import { readBytesInside, sha256 } from '../util/files.js';
 
 /**
  * Every campaign image is decoded and re-encoded by sharp before a page sees it. Re-encoding
@@ -25,7 +26,7 @@ export interface ProcessedImage {
 }
 
 export async function processImage(file: string, kind: 'logo' | 'photo', where: Location): Promise<ProcessedImage> {
-  const stat = await fs.stat(file).catch(() => undefined);
+  const stat = statSync(file, { throwIfNoEntry: false });
   if (!stat?.isFile()) throw new CampaignPressError('path-not-found', `image ${where.field ?? file} does not exist`, where);
   if (stat.size > MAX_INPUT_BYTES) {
     throw new CampaignPressError(
@@ -34,7 +35,7 @@ export async function processImage(file: string, kind: 'logo' | 'photo', where: 
       where,
     );
   }
-  const input = await fs.readFile(file);
+  const input = readBytesInside(path.dirname(file), file, { maxBytes: MAX_INPUT_BYTES, where }).bytes;
   const options = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' as const, sequentialRead: true };
   let meta: sharp.Metadata;
   try {

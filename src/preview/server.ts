@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import chokidar from 'chokidar';
 import { build, type BuildOptions, type BuildReport } from '../pipeline/run.js';
 import { CampaignPressError, ValidationErrors, type Problem } from '../errors.js';
-import { isInside } from '../util/files.js';
+import { isInside, readBytesInside } from '../util/files.js';
 import { escapeHtml } from '../util/html.js';
 
 /**
@@ -38,6 +37,7 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
   const state: State = { generation: 0, building: false, problems: [] };
   const clients = new Set<http.ServerResponse>();
   let queued = false;
+  const allowedHosts = new Set<string>();
 
   const rebuild = async () => {
     if (state.building) {
@@ -76,6 +76,12 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
   });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 sends its own
+    // Host header. Only our own names are answered, so it cannot read consent ids or refusals.
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('misdirected request: open the preview at its 127.0.0.1 address');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/events') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
@@ -105,7 +111,7 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
         res.writeHead(404).end('not found');
         return;
       }
-      const bytes = await fs.readFile(file).catch(() => undefined);
+      const bytes = readOutput(root, file);
       if (!bytes) {
         res.writeHead(404).end('not found');
         return;
@@ -142,7 +148,9 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : opts.port}/`;
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `http://127.0.0.1:${port}/`;
+  allowedHosts.add(`127.0.0.1:${port}`).add(`localhost:${port}`);
 
   await rebuild();
   const watcher = chokidar.watch([path.resolve(opts.campaignDir), path.join(opts.root, 'locales'), path.join(opts.root, 'templates')], {
@@ -167,6 +175,15 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** An output file, never through a symbolic link (out/ may hold links a hostile shard left). */
+function readOutput(root: string, file: string): Buffer | undefined {
+  try {
+    return readBytesInside(root, file, { noLinks: true, maxBytes: 512 * 1024 * 1024 }).bytes;
+  } catch {
+    return undefined;
+  }
 }
 
 function renderGallery(state: State, locales?: string[]): string {

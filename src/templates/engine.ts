@@ -1,4 +1,3 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import QRCode from 'qrcode';
@@ -7,7 +6,7 @@ import { CampaignPressError, ValidationErrors } from '../errors.js';
 import { validate } from '../util/structured.js';
 import { formatDate, formatNumber, type LocaleTable } from '../i18n/table.js';
 import type { Translator } from '../i18n/translator.js';
-import { displayPath, sha256 } from '../util/files.js';
+import { displayPath, isDirInside, listInside, readTextInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { escapeHtml, isAllowedUrl } from '../util/html.js';
 import { renderMarkdown } from './markdown.js';
@@ -203,19 +202,17 @@ function astProblems(ast: hbs.AST.Program): LintProblem[] {
   return problems;
 }
 
+const IN_TEMPLATES = { rootName: 'the templates folder' };
+
 export function listTemplates(templatesDir: string): string[] {
-  try {
-    return readdirSync(templatesDir)
-      .filter((n) => !n.startsWith('.') && !n.startsWith('_') && statSync(path.join(templatesDir, n)).isDirectory())
-      .sort();
-  } catch {
-    return [];
-  }
+  return listInside(templatesDir, '.', IN_TEMPLATES)
+    .map((e) => e.name)
+    .filter((n) => !n.startsWith('.') && !n.startsWith('_') && isDirInside(templatesDir, n, IN_TEMPLATES));
 }
 
 export function loadTemplate(templatesDir: string, name: string, where: { file?: string; line?: number; field?: string } = {}): Template {
   const dir = path.join(templatesDir, name);
-  if (!/^[a-z0-9-]+$/.test(name) || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+  if (!/^[a-z0-9-]+$/.test(name) || !isDirInside(templatesDir, name, IN_TEMPLATES)) {
     const known = listTemplates(templatesDir);
     throw new CampaignPressError(
       'template-unknown',
@@ -229,8 +226,9 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   const cssFile = path.join(dir, 'style.css');
   const read = (f: string, optional = false) => {
     try {
-      return readFileSync(f, 'utf8');
-    } catch {
+      return readTextInside(templatesDir, f, IN_TEMPLATES).text;
+    } catch (e) {
+      if (!(e instanceof CampaignPressError && e.code === 'path-not-found')) throw e;
       if (optional) return '';
       throw new CampaignPressError('template-invalid', `template "${name}" has no ${path.basename(f)}`, { file: displayPath(f) });
     }

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import i18next from 'i18next';
@@ -8,7 +7,7 @@ import { CampaignPressError, ValidationErrors } from '../errors.js';
 import { codePoint, LATIN_FALLBACK, missingGlyphs } from '../fonts/fonts.js';
 import { pluralCategories, type LocaleEntry, type LocaleTable } from '../i18n/table.js';
 import { listTemplates } from '../templates/engine.js';
-import { displayPath } from '../util/files.js';
+import { displayPath, isDirInside, listInside, readTextInside } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { flatten, markup, nestings, placeholders, pluralGroups, pluralPart, type Flat } from '../i18n/keys.js';
 
@@ -41,13 +40,9 @@ export interface LocaleProject {
 
 /** Sub-folders of a folder, sorted; none when it does not exist. */
 function subfolders(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((n) => statSync(path.join(dir, n)).isDirectory())
-      .sort();
-  } catch {
-    return [];
-  }
+  return listInside(dir, '.')
+    .map((e) => e.name)
+    .filter((n) => isDirInside(dir, n));
 }
 
 function codeRewritten(code: string): string | undefined {
@@ -59,7 +54,7 @@ function codeRewritten(code: string): string | undefined {
 
 /** Keys a template asks for with {{t "…"}} (string literals only). */
 export function templateKeysOf(file: string): string[] {
-  const ast = Handlebars.parse(readFileSync(file, 'utf8'));
+  const ast = Handlebars.parse(readTextInside(path.dirname(path.dirname(file)), file).text);
   const keys: string[] = [];
   const visit = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
@@ -223,13 +218,9 @@ interface NamespaceSource {
 }
 
 function readFlat(file: string, locale: string, key: string, findings: Finding[]): Flat | undefined {
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
+    // file is locales/<lng>/<ns>.json: the locales folder is its root.
+    const text = readTextInside(path.dirname(path.dirname(file)), file).text;
     const parsed = parseJsonStrict(text, displayPath(file));
     if (!parsed.data || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
       findings.push({
@@ -246,6 +237,7 @@ function readFlat(file: string, locale: string, key: string, findings: Finding[]
     return flatten(parsed.data);
   } catch (e) {
     if (!(e instanceof CampaignPressError)) throw e;
+    if (e.code === 'path-not-found') return undefined;
     findings.push({
       locale,
       file: displayPath(file),
@@ -513,12 +505,9 @@ export function checkLocales(project: LocaleProject, opts: CheckOptions = {}): F
       }
     }
     // Namespaces that belong to nothing.
-    let files: string[] = [];
-    try {
-      files = readdirSync(path.join(localesDir, code)).filter((n) => n.endsWith('.json'));
-    } catch {
-      files = [];
-    }
+    const files = listInside(localesDir, code)
+      .map((e) => e.name)
+      .filter((n) => n.endsWith('.json'));
     for (const n of files) {
       const ns = n.slice(0, -5);
       if (ns === 'common' || campaigns.some((c) => c.id === ns && c.data.locales.includes(code) && c.data.source_locale !== code)) continue;

@@ -3,9 +3,9 @@ import { pluralCategories } from '../i18n/table.js';
 import type { LocaleProject } from './check.js';
 import { LABEL_SOURCE } from '../i18n/keys.js';
 import { flatten, pluralGroups, pluralPart, type Flat } from '../i18n/keys.js';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { displayPath } from '../util/files.js';
+import { CampaignPressError } from '../errors.js';
+import { displayPath, readTextInside } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 
 /** Coverage per locale and namespace: translated, missing, stale and draft (the `locales status` command). */
@@ -28,9 +28,9 @@ export interface StatusRow {
 function readFlat(file: string): Flat | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextInside(path.dirname(path.dirname(file)), file).text;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof CampaignPressError && e.code === 'path-not-found') return undefined;
     throw e;
   }
   return flatten(parseJsonStrict(text, displayPath(file)).data);

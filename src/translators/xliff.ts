@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import xliff, { type XliffJs, type XliffUnit } from 'xliff';
 import type { Campaign } from '../campaign/load.js';
 import { CampaignPressError } from '../errors.js';
 import { pluralCategories, type LocaleTable } from '../i18n/table.js';
 import { parseJsonStrict } from '../util/structured.js';
+import { isDirInside, listInside, readTextInside } from '../util/files.js';
 import { LABEL_SOURCE } from '../i18n/keys.js';
 import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from '../i18n/keys.js';
 
@@ -27,8 +27,10 @@ interface Namespace {
 
 export function namespacesFor(root: string, campaigns: Campaign[], locale: string): Namespace[] {
   const common = flatten(
-    parseJsonStrict(readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'), `locales/${LABEL_SOURCE}/common.json`)
-      .data,
+    parseJsonStrict(
+      readTextInside(path.join(root, 'locales'), path.join(LABEL_SOURCE, 'common.json')).text,
+      `locales/${LABEL_SOURCE}/common.json`,
+    ).data,
   );
   const out: Namespace[] = [
     { name: 'common', source: common, sourceLocale: LABEL_SOURCE, note: 'Labels printed on posters, leaflets and cards' },
@@ -46,9 +48,9 @@ export function namespacesFor(root: string, campaigns: Campaign[], locale: strin
 }
 
 function readTarget(root: string, locale: string, ns: string): Flat {
-  const file = path.join(root, 'locales', locale, `${ns}.json`);
+  const file = path.join(locale, `${ns}.json`);
   try {
-    return flatten(parseJsonStrict(readFileSync(file, 'utf8'), `locales/${locale}/${ns}.json`).data);
+    return flatten(parseJsonStrict(readTextInside(path.join(root, 'locales'), file).text, `locales/${locale}/${ns}.json`).data);
   } catch (e) {
     if (e instanceof CampaignPressError && e.code !== 'path-not-found') throw e;
     return new Map();
@@ -151,7 +153,13 @@ export async function importXliff(root: string, table: LocaleTable, xml: string,
       'Set the target language to a bare code from locales.json (for example ckb).',
     );
   const out: ImportedNamespace[] = [];
-  const known = new Set(['common', ...readdirSafe(path.join(root, 'campaigns'))]);
+  const campaigns = path.join(root, 'campaigns');
+  const known = new Set([
+    'common',
+    ...listInside(campaigns, '.')
+      .map((e) => e.name)
+      .filter((n) => isDirInside(campaigns, n)),
+  ]);
   for (const [ns, units] of Object.entries(js.resources)) {
     if (!/^[a-z0-9-]+$/.test(ns) || !known.has(ns))
       throw new CampaignPressError(
@@ -186,12 +194,4 @@ export async function importXliff(root: string, table: LocaleTable, xml: string,
     });
   }
   return out;
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

@@ -9,6 +9,14 @@ import { CampaignPressError, type ErrorCode } from '../errors.js';
  * jsonc-parser (Node 20's JSON.parse does not always say where).
  */
 
+/**
+ * Drop a BOM; CRLF and lone CR become LF. Each is one line break, so every line number still
+ * points at the line an editor shows (Notepad saves CRLF and a BOM; old Mac tools save CR).
+ */
+export function normalizeNewlines(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+}
+
 export interface ParsedYaml {
   data: unknown;
   doc: Document;
@@ -18,7 +26,8 @@ export interface ParsedYaml {
   file: string;
 }
 
-export function parseYaml(text: string, file: string, firstLine = 1): ParsedYaml {
+export function parseYaml(source: string, file: string, firstLine = 1): ParsedYaml {
+  const text = normalizeNewlines(source);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, schema: 'core', strict: true });
   const lineOf = (offset: number) => lineCounter.linePos(offset).line + firstLine - 1;
@@ -50,7 +59,7 @@ export function parseYaml(text: string, file: string, firstLine = 1): ParsedYaml
  * every path; the data itself comes from JSON.parse.
  */
 export function parseJsonStrict(text: string, file: string): ParsedYaml {
-  const src = text.replace(/^\uFEFF/, '');
+  const src = normalizeNewlines(text);
   try {
     JSON.parse(src);
   } catch (e) {
