@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { CampaignPressError, ExitCode } from '../../errors.js';
@@ -72,14 +71,14 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       const { importXliff } = await import('../../translators/xliff.js');
       const { loadLocaleTable } = await import('../../i18n/table.js');
       const { checkLocales, loadLocaleProject } = await import('../../translators/check.js');
-      const { writeFileAtomic } = await import('../../util/files.js');
+      const { readTextInside, removeFile, writeFileAtomic } = await import('../../util/files.js');
       const root = ctx.root();
       const table = loadLocaleTable(path.join(root, 'locales'));
       const imported: ImportedNamespace[] = [];
       for (const f of files) {
-        const xml = await fsp.readFile(ctx.resolve(f), 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw new CampaignPressError('path-not-found', `cannot read ${f} (${e.code ?? e.message})`, { file: f });
-        });
+        // The XLIFF comes from a translator's tool: valid UTF-8, no NUL, bounded size.
+        const abs = ctx.resolve(f);
+        const xml = readTextInside(path.dirname(abs), abs, { maxBytes: 32 * 1024 * 1024, where: { file: f } }).text;
         imported.push(...(await importXliff(root, table, xml, f)));
       }
       // Write, check, and put the old files back if the import broke a rule.
@@ -87,11 +86,15 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       for (const i of imported) {
         previous.set(
           i.file,
-          await fsp.readFile(i.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-            // A namespace the locale did not have yet: undoing the import deletes it.
-            if (e.code === 'ENOENT') return undefined;
-            throw e;
-          }),
+          (() => {
+            try {
+              return readTextInside(path.join(root, 'locales'), i.file).text;
+            } catch (e) {
+              // A namespace the locale did not have yet: undoing the import deletes it.
+              if (e instanceof CampaignPressError && e.code === 'path-not-found') return undefined;
+              throw e;
+            }
+          })(),
         );
         await writeFileAtomic(i.file, i.json);
       }
@@ -102,7 +105,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       const kept = !errors || !!o.force;
       if (!kept) {
         for (const [file, old] of previous) {
-          if (old === undefined) await fsp.rm(file, { force: true });
+          if (old === undefined) await removeFile(file);
           else await writeFileAtomic(file, old);
         }
       }
@@ -180,10 +183,10 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       const { LABEL_SOURCE, flatten } = await import('../../i18n/keys.js');
       const { PSEUDO_LOCALES, pseudoNamespace } = await import('../../i18n/pseudo.js');
       const { parseJsonStrict } = await import('../../util/structured.js');
-      const { writeFileAtomic } = await import('../../util/files.js');
+      const { readTextInside, writeFileAtomic } = await import('../../util/files.js');
       const { root, table, project } = await openLocales(ctx);
       const sourceFile = `locales/${LABEL_SOURCE}/common.json`;
-      const common = flatten(parseJsonStrict(await fsp.readFile(path.join(root, sourceFile), 'utf8'), sourceFile).data);
+      const common = flatten(parseJsonStrict(readTextInside(root, sourceFile).text, sourceFile).data);
       for (const code of PSEUDO_LOCALES) {
         if (!table.has(code))
           throw new CampaignPressError(

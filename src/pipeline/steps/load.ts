@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Resource } from 'i18next';
 import { type Campaign, loadCampaign } from '../../campaign/load.js';
@@ -8,7 +7,7 @@ import { isPseudo, type PseudoLocale, pseudoMarkdown, pseudoResources, pseudoTex
 import { type LocaleTable, loadLocaleTable } from '../../i18n/table.js';
 import { loadTemplate, type Template } from '../../templates/engine.js';
 import { renderMarkdown } from '../../templates/markdown.js';
-import { displayPath, sha256 } from '../../util/files.js';
+import { displayPath, readTextInside, sha256 } from '../../util/files.js';
 import { parseJsonStrict } from '../../util/structured.js';
 
 /**
@@ -146,7 +145,7 @@ export function loadResources(root: string, table: LocaleTable, campaign: Campai
   for (const l of needed) {
     if (isPseudo(l)) {
       const en = parseJsonStrict(
-        readFileSync(path.join(root, 'locales', LABEL_SOURCE, 'common.json'), 'utf8'),
+        readTextInside(path.join(root, 'locales'), path.join(LABEL_SOURCE, 'common.json')).text,
         `locales/${LABEL_SOURCE}/common.json`,
       ).data;
       resources[l] = pseudoResources(table, l, en, campaign.messages.get(campaign.data.source_locale) ?? {});
@@ -155,9 +154,10 @@ export function loadResources(root: string, table: LocaleTable, campaign: Campai
     const file = path.join(root, 'locales', l, 'common.json');
     let common: Record<string, unknown> = {};
     try {
-      common = parseJsonStrict(readFileSync(file, 'utf8'), displayPath(file)).data as Record<string, unknown>;
+      common = parseJsonStrict(readTextInside(path.join(root, 'locales'), file).text, displayPath(file)).data as Record<string, unknown>;
     } catch (e) {
-      if (e instanceof CampaignPressError) throw e;
+      if (!(e instanceof CampaignPressError)) throw e;
+      if (e.code !== 'path-not-found') throw e;
     }
     resources[l] = { common, campaign: (campaign.messages.get(l) ?? {}) as Record<string, string> };
   }
