@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Campaign } from '../campaign/load.js';
-import { writeFileAtomic } from '../util/files.js';
+import { readTextInside, writeFileAtomic } from '../util/files.js';
 
 /**
  * `locales stamp`: after a reviewer has checked a translation against the current source, record
@@ -54,7 +53,9 @@ export async function stampTranslations(campaigns: readonly Campaign[], locales?
   const done: Stamped[] = [];
   for (const c of campaigns) {
     for (const t of targets(c, locales)) {
-      const text = readFileSync(t.file, 'utf8');
+      // Through the safe reader (inside the campaign, valid UTF-8); the raw bytes keep the file's
+      // own line endings, so only the one line differs.
+      const text = readTextInside(c.dir, t.file).bytes.toString('utf8');
       const next = restamp(text, t.hash);
       const changed = next !== undefined && next !== text;
       if (changed) await writeFileAtomic(t.file, next);
