@@ -75,8 +75,33 @@ export async function resolveBrowser(explicit?: string): Promise<ResolvedBrowser
   throw new CampaignPressError('browser-not-found', 'no Chrome or Chromium found');
 }
 
+/**
+ * A loopback port nothing listens on. Every request that gets past interception (preconnects,
+ * speculative fetches, a navigation interception did not see) goes to this proxy and fails here.
+ */
+export const DEAD_PROXY = '127.0.0.1:9';
+
+/**
+ * The network is dead at the browser, not only at interception: Chromium resolves host names
+ * and preconnects before a request reaches the interception layer, and a DNS query alone carries
+ * data out (`dnsexfil-<campaign-id>.example.com`). So every name resolves to "not found" inside
+ * Chromium, and every connection, loopback included (`<-loopback>` removes the implicit bypass),
+ * goes to a proxy that does not exist. Interception and the page CSP stay as the inner walls.
+ * tests/browser/network.test.ts counts DNS queries and TCP connections to prove 0 and 0.
+ */
+export const NETWORK_ARGS = [
+  `--proxy-server=${DEAD_PROXY}`,
+  '--proxy-bypass-list=<-loopback>',
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+  '--dns-prefetch-disable',
+  '--no-pings',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--force-webrtc-ip-handling-policy',
+];
+
 /** Flags that keep Chromium quiet on a closed network and make rendering repeatable. */
 export const CHROMIUM_ARGS = [
+  ...NETWORK_ARGS,
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
