@@ -24,6 +24,8 @@ export const localeEntrySchema = z.strictObject({
   status: z.enum(['stable', 'reviewed', 'machine-drafted', 'pseudo']),
   /** Minimum CSS line-height for the script (Nastaliq needs 2 or it clips). */
   line_height: z.number().min(1).max(3).optional(),
+  /** Type size relative to other scripts: Nastaliq at line-height 2.2 is set smaller than Naskh. */
+  type_scale: z.number().min(0.5).max(1.5).optional(),
   note: z.string().optional(),
   /** BCP 47 tags that translation tools write for this language (fa-AF for Dari, ckb-IQ, ku-Arab…). */
   tags: z.array(z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'use a BCP 47 tag such as fa-AF')).optional(),

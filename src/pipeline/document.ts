@@ -9,6 +9,7 @@ import { escapeHtml } from '../util/html.js';
 import { RAW_SYNTAX_RE } from '../i18n/keys.js';
 import { CampaignPressError } from '../errors.js';
 import type { RenderJob, TestimonyPiece } from './plan.js';
+import { markSources, resolveSource } from './sources.js';
 
 /**
  * Localize + render HTML: the template context for a job, and the full page document around the
@@ -92,7 +93,8 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
     // The description falls back to the source text, marked as such by the template.
     context.campaign.body = campaign.body;
   }
-  const bodyHtml = runTemplate(job.template, context);
+  // Layout errors name the file and key of each text block's string (see sources.ts).
+  const bodyHtml = markSources(runTemplate(job.template, context), (k, t) => resolveSource(k, t, job, campaign, table));
   refuseRawSyntax(job, bodyHtml, context.campaign.body, campaign);
   const title = translator.text(job.locale, 'campaign:title');
   const lineHeight = entry.line_height ?? (entry.script === 'Arab' ? 1.6 : 1.35);
@@ -109,6 +111,8 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
     `--page-h: ${isPdf ? `${job.format.height + 2 * job.format.bleed}mm` : `${px.height}px`}`,
     `--bleed: ${job.format.bleed}mm`,
     `--unit: ${isPdf ? `${(job.format.width / 100).toFixed(3)}mm` : `${(px.width / 100).toFixed(3)}px`}`,
+    // Type sizes use --type-unit, so a tall script gets its own metrics from locales.json.
+    `--type-unit: calc(var(--unit) * ${entry.type_scale ?? 1})`,
   ].join('; ');
   const csp = `default-src 'none'; font-src ${ASSET_ORIGIN}; img-src ${ASSET_ORIGIN} data:; style-src 'unsafe-inline'`;
   const html = `<!doctype html>

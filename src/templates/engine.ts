@@ -25,6 +25,10 @@ const formatSchema = z.strictObject({
   bleed: z.number().min(0).max(10).default(0),
   output: output.optional(),
   label: z.string().optional(),
+  /** Insets from the trim edge (in the format's unit) that hold background only: platform UI draws there. */
+  safe_area: z
+    .strictObject({ top: z.number().min(0), right: z.number().min(0), bottom: z.number().min(0), left: z.number().min(0) })
+    .optional(),
 });
 export const templateSchema = z.strictObject({
   description: z.string(),
@@ -42,6 +46,7 @@ export interface FormatSpec {
   unit: 'mm' | 'px';
   bleed: number;
   output: OutputType;
+  safeArea?: { top: number; right: number; bottom: number; left: number };
 }
 
 export interface Template {
@@ -268,7 +273,15 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   });
   const formats = new Map<string, FormatSpec>();
   for (const [fname, f] of Object.entries(spec.formats)) {
-    formats.set(fname, { name: fname, width: f.width, height: f.height, unit: f.unit, bleed: f.bleed, output: f.output ?? spec.output });
+    formats.set(fname, {
+      name: fname,
+      width: f.width,
+      height: f.height,
+      unit: f.unit,
+      bleed: f.bleed,
+      output: f.output ?? spec.output,
+      ...(f.safe_area ? { safeArea: f.safe_area } : {}),
+    });
   }
   return {
     name,

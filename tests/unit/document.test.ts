@@ -65,7 +65,7 @@ describe('page documents', () => {
 
   it('isolate the hotline as a left-to-right run in right-to-left pages', () => {
     const html = page('ar', 'poster', 'a3');
-    expect(html).toMatch(/<span class="hotline" data-fit="hotline">\+964 750 000 0000<\/span>/);
+    expect(html).toMatch(/<span class="hotline" data-fit="hotline"[^>]*>\+964 750 000 0000<\/span>/);
     expect(readFileSync(path.join(REPO, 'templates', '_shared', 'base.css'), 'utf8')).toMatch(
       /\.hotline \{\s*direction: ltr;\s*unicode-bidi: isolate;/,
     );
@@ -75,11 +75,11 @@ describe('page documents', () => {
     const saved = project.campaign.bodies.get('kmr');
     project.campaign.bodies.delete('kmr');
     try {
-      expect(page('kmr', 'leaflet', 'a5')).toMatch(/<div class="md body" data-fit="body" data-fit-min="0.8" lang="en" dir="ltr">/);
+      expect(page('kmr', 'leaflet', 'a5')).toMatch(/<div class="md body" data-fit="body"[^>]*lang="en" dir="ltr">/);
     } finally {
       if (saved) project.campaign.bodies.set('kmr', saved);
     }
-    expect(page('ckb', 'leaflet', 'a5')).toMatch(/<div class="md body" data-fit="body" data-fit-min="0.8" lang="ckb" dir="rtl">/);
+    expect(page('ckb', 'leaflet', 'a5')).toMatch(/<div class="md body" data-fit="body"[^>]*lang="ckb" dir="rtl">/);
   });
 
   it('print the display name and the name-changed note, never more', () => {

@@ -1,0 +1,246 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuildReport, build } from '../../src/pipeline/run.js';
+import { campaignMd, listFiles, makeProject, REPO, writeFiles } from '../helpers.js';
+import { hiddenWords } from '../ink.js';
+
+/**
+ * Layouts that hold for a campaign the templates were not written for: honest-roads, written the
+ * way a partner writes (ordinary sentence lengths) in Urdu, Pashto, Sorani, Arabic, Tajik and
+ * English, with two testimonies and a photo. Then the checks that make a hidden word fail the
+ * build, each with a control, and a headline far too long for any box.
+ */
+
+const FIXTURE = path.join(REPO, 'tests', 'fixtures', 'layouts');
+
+describe('a partner campaign in six languages', () => {
+  let root: string;
+  let cleanup: () => void;
+  let report: BuildReport;
+  let out: string;
+
+  beforeAll(async () => {
+    ({ root, cleanup } = makeProject());
+    cpSync(path.join(FIXTURE, 'honest-roads'), path.join(root, 'campaigns', 'honest-roads'), { recursive: true });
+    cpSync(path.join(FIXTURE, 'locales'), path.join(root, 'locales'), { recursive: true });
+    out = path.join(root, 'out');
+    report = await build({ root, campaignDir: path.join(root, 'campaigns', 'honest-roads'), out, asOf: '2026-06-01' });
+  }, 420_000);
+  afterAll(() => cleanup());
+
+  it('builds every planned asset with exit 0', () => {
+    expect(report.errors.map((e) => e.message)).toEqual([]);
+    expect(report.exitCode).toBe(0);
+    // 6 locales × (2 posters + 4 social cards + 2 testimonies × 2 card formats + 1 leaflet)
+    expect(report.stats.planned).toBe(66);
+    expect(report.assets).toHaveLength(66);
+    const files = listFiles(path.join(out, 'honest-roads')).filter((f) => f !== 'manifest.json');
+    expect(files).toHaveLength(66);
+  });
+
+  it('every word of every PDF leaves ink on its page (rendered with and without the text layer)', () => {
+    const pdfs = report.assets.filter((a) => a.output === 'pdf');
+    expect(pdfs).toHaveLength(18);
+    const problems: string[] = [];
+    for (const a of pdfs) {
+      const ink = hiddenWords(path.join(out, 'honest-roads', a.path));
+      expect(ink.words, a.path).toBeGreaterThan(40);
+      for (const w of ink.hidden) problems.push(`${a.path} page ${w.page + 1}: "${w.text}"`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('story cards keep the top 250 px and the bottom 340 px background only', async () => {
+    const stories = report.assets.filter((a) => a.format === 'story');
+    expect(stories).toHaveLength(18);
+    for (const a of stories) {
+      const { data, info } = await sharp(path.join(out, 'honest-roads', a.path))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([1080, 1920]);
+      // Background only: every column of the zone is one colour from its first row to its last
+      // (flat fills and vertical bands pass; a letter, a logo or a QR code does not).
+      for (const [from, to] of [
+        [0, 250],
+        [1920 - 340, 1920],
+      ] as const) {
+        const changed: number[] = [];
+        for (let x = 0; x < info.width; x++) {
+          const first = (from * info.width + x) * 3;
+          for (let y = from + 1; y < to; y++) {
+            const i = (y * info.width + x) * 3;
+            if (data[i] !== data[first] || data[i + 1] !== data[first + 1] || data[i + 2] !== data[first + 2]) {
+              changed.push(x);
+              break;
+            }
+          }
+        }
+        expect(changed, `${a.path} rows ${from}-${to}`).toEqual([]);
+      }
+    }
+  });
+});
+
+/** A one-format test template; the build lints and renders it like a shipped one. */
+function probeTemplate(root: string, name: string, hbs: string, css: string): void {
+  writeFiles(path.join(root, 'templates', name), {
+    'template.json': JSON.stringify({
+      description: `Layout probe: ${name}`,
+      channel: 'social',
+      output: 'png',
+      testimonies: 'none',
+      formats: { card: { width: 600, height: 400, unit: 'px' } },
+    }),
+    'template.hbs': hbs,
+    'style.css': css,
+  });
+}
+
+describe('a hidden word fails the build, naming both elements', () => {
+  let root: string;
+  let cleanup: () => void;
+  const words =
+    '.words { position: absolute; top: 40px; inset-inline-start: 40px; width: 400px; font-size: 30px; line-height: 40px; margin: 0; }';
+
+  beforeAll(() => {
+    ({ root, cleanup } = makeProject());
+    // A box painted over the line.
+    probeTemplate(
+      root,
+      'probe-covered',
+      '<main class="page" data-no-overflow="page"><p class="words">{{t "campaign:headline"}}</p><div class="slab"></div></main>',
+      `${words}\n.slab { position: absolute; top: 70px; left: 0; width: 600px; height: 60px; background: var(--primary); }`,
+    );
+    // A window too small for the text, with overflow hidden: the second line is cut off.
+    probeTemplate(
+      root,
+      'probe-clipped',
+      '<main class="page" data-no-overflow="page"><div class="window"><p class="words">{{t "campaign:headline"}}</p></div></main>',
+      `.window { position: absolute; top: 40px; left: 40px; width: 400px; height: 45px; overflow: hidden; }\n${words.replace('position: absolute; top: 40px; inset-inline-start: 40px; ', '')}`,
+    );
+    // Near-white text on white paper.
+    probeTemplate(
+      root,
+      'probe-invisible',
+      '<main class="page" data-no-overflow="page"><p class="words">{{t "campaign:headline"}}</p></main>',
+      `${words}\n.words { color: #fbfbfb; }`,
+    );
+    // Control: the same parts, laid out so nothing hides anything.
+    probeTemplate(
+      root,
+      'probe-clear',
+      '<main class="page" data-no-overflow="page"><p class="words">{{t "campaign:headline"}}</p><div class="slab"></div></main>',
+      `${words}\n.slab { position: absolute; top: 300px; left: 0; width: 600px; height: 60px; background: var(--primary); }`,
+    );
+  });
+  afterAll(() => cleanup());
+
+  const run = async (templates: string[], id: string) => {
+    const dir = path.join(root, 'campaigns', id);
+    writeFiles(dir, {
+      'campaign.md': campaignMd({
+        id,
+        messages: { headline: 'Know the truth before you go, and ask us first.', subline: 'x', cta: 'y' },
+        outputs: templates.map((t) => `  - template: ${t}`).join('\n'),
+      }),
+    });
+    const o = path.join(root, `out-${id}`);
+    return { report: await build({ root, campaignDir: dir, out: o, asOf: '2026-06-01' }), out: o };
+  };
+
+  it('covered, clipped and invisible text each exit 4 with both elements named; nothing is written', async () => {
+    const { report, out } = await run(['probe-covered', 'probe-clipped', 'probe-invisible'], 'hidden-probes');
+    expect(report.exitCode).toBe(4);
+    const msgs = report.errors.map((e) => e.message);
+    const of = (asset: string) => msgs.filter((m) => m.startsWith(`en/${asset}`)).join('\n');
+    expect(of('probe-covered-card.png')).toMatch(/"Know the truth[^"]*" \(p\.words[^)]*\) is covered by div\.slab/);
+    expect(of('probe-clipped-card.png')).toMatch(/\(p\.words[^)]*\) is cut off by div\.window/);
+    expect(of('probe-invisible-card.png')).toMatch(/\(p\.words[^)]*\) does not show on .*#fbfbfb on #ffffff/);
+    expect(listFiles(out)).toEqual([]);
+  });
+
+  it('text inside a format safe area exits 4, naming the element and the edge', async () => {
+    writeFiles(path.join(root, 'templates', 'probe-story'), {
+      'template.json': JSON.stringify({
+        description: 'Layout probe: a story card with a safe area',
+        channel: 'social',
+        output: 'png',
+        testimonies: 'none',
+        formats: { story: { width: 1080, height: 1920, unit: 'px', safe_area: { top: 250, right: 60, bottom: 340, left: 60 } } },
+      }),
+      'template.hbs':
+        '<main class="page" data-no-overflow="page"><p class="kicker">{{t "campaign:title"}}</p><p class="words">{{t "campaign:headline"}}</p></main>',
+      // The kicker sits at 120 px from the top, where the platform draws the profile bar.
+      'style.css':
+        '.kicker { position: absolute; top: 120px; left: 80px; font-size: 40px; }\n.words { position: absolute; top: 700px; left: 80px; width: 900px; font-size: 60px; }',
+    });
+    const { report } = await run(['probe-story'], 'story-probe');
+    expect(report.exitCode).toBe(4);
+    const msg = report.errors.map((e) => e.message).join('\n');
+    expect(msg).toMatch(/en\/probe-story-story\.png: .*p\.kicker "Test campaign" enters the top safe zone \(250 px/);
+    // Control: the headline, well inside the safe area, is not named.
+    expect(msg).not.toMatch(/p\.words/);
+  });
+
+  it('control: the same parts with nothing hidden build with exit 0', async () => {
+    const { report } = await run(['probe-clear'], 'clear-probe');
+    expect(report.errors.map((e) => e.message)).toEqual([]);
+    expect(report.exitCode).toBe(0);
+  });
+});
+
+describe('the print check itself', () => {
+  it('finds a word painted over in a PDF, and only that word (control for the ink test)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cp-ink-'));
+    const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.setContent(
+        `<body style="margin:0;font:28px sans-serif">
+          <p style="position:absolute;top:20px;left:20px;margin:0">Visible words</p>
+          <p style="position:absolute;top:120px;left:20px;margin:0">Smuggled</p>
+          <div style="position:absolute;top:110px;left:0;width:400px;height:60px;background:#0b3d5c"></div>
+          <p style="position:absolute;top:220px;left:20px;margin:0;color:#fff">Whitewashed</p>
+        </body>`,
+      );
+      const pdf = path.join(dir, 'probe.pdf');
+      writeFileSync(pdf, await page.pdf({ width: '120mm', height: '90mm', printBackground: true }));
+      const ink = hiddenWords(pdf);
+      expect(ink.words).toBe(4);
+      expect(ink.hidden.map((w) => w.text).sort()).toEqual(['Smuggled', 'Whitewashed']);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a headline far too long', () => {
+  let root: string;
+  let cleanup: () => void;
+  beforeAll(() => ({ root, cleanup } = makeProject()));
+  afterAll(() => cleanup());
+
+  it('exits 4 naming the locale file and key, the asset, how much too long and a character budget', async () => {
+    const dir = path.join(root, 'campaigns', 'long-headline');
+    writeFiles(dir, {
+      'campaign.md': campaignMd({ id: 'long-headline', locales: ['en', 'tg'], outputs: '  - template: poster\n    formats: [a4]' }),
+    });
+    const tg = JSON.parse(readFileSync(path.join(FIXTURE, 'locales', 'tg', 'honest-roads.json'), 'utf8')) as Record<string, string>;
+    tg.headline = Array.from({ length: 30 }, () => tg.headline).join(' ');
+    writeFiles(path.join(root, 'locales', 'tg'), { 'long-headline.json': JSON.stringify(tg) });
+    const report = await build({ root, campaignDir: dir, out: path.join(root, 'out'), asOf: '2026-06-01', locales: ['tg'] });
+    expect(report.exitCode).toBe(4);
+    const msg = report.errors.map((e) => e.message).join('\n');
+    expect(msg).toMatch(/tg\/poster-a4\.pdf: .*headline \(locales\/tg\/long-headline\.json headline\): too long by about \d{3,}%/);
+    const budget = Number(/about (\d+) characters fit/.exec(msg)?.[1]);
+    // The real headline (about 75 characters) fits; 30 of them do not: the budget lies between.
+    expect(budget).toBeGreaterThan(40);
+    expect(budget).toBeLessThan(tg.headline!.length / 5);
+  });
+});
