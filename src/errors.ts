@@ -94,6 +94,18 @@ export const catalog = {
     exit: ExitCode.renderFailed,
     hint: 'The text is too long for the format. Shorten it, or check the layout with the en-XA pseudo-locale.',
   },
+  'render-hidden-text': {
+    exit: ExitCode.renderFailed,
+    hint: 'A word does not show on the page. Shorten the text so the boxes no longer meet, or fix the template (stacking, overflow, colours); see templates/README.md.',
+  },
+  'render-safe-area': {
+    exit: ExitCode.renderFailed,
+    hint: "The platform draws its own UI there (profile bar, reply field). Keep text, logo, QR code and hotline inside the format's safe_area (templates/<name>/template.json).",
+  },
+  'contrast-low': {
+    exit: ExitCode.invalidInput,
+    hint: 'Choose a brand colour with more contrast in campaign.md (brand), or accept the safer colour the build used.',
+  },
   'render-timeout': {
     exit: ExitCode.renderFailed,
     hint: 'The page did not finish in time. Retry; if it persists, run `campaign-press doctor`.',

@@ -9,6 +9,7 @@ import { escapeHtml } from '../util/html.js';
 import { RAW_SYNTAX_RE } from '../i18n/keys.js';
 import { CampaignPressError } from '../errors.js';
 import type { RenderJob, TestimonyPiece } from './plan.js';
+import { brandColours } from './contrast.js';
 import { markSources, resolveSource } from './sources.js';
 
 /**
@@ -105,6 +106,8 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
   const vars = [
     `--primary: ${campaign.data.brand.primary}`,
     `--accent: ${campaign.data.brand.accent}`,
+    // Brand colours as text, each checked against its ground (WCAG 2.2) with a safe fallback.
+    ...Object.entries(brandColours(campaign.data.brand).vars).map(([k, v]) => `${k}: ${v}`),
     `--font: ${fonts.stack}`,
     `--line: ${lineHeight}`,
     `--page-w: ${isPdf ? `${job.format.width + 2 * job.format.bleed}mm` : `${px.width}px`}`,

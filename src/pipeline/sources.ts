@@ -17,7 +17,7 @@ export function resolveSource(key: string, testimony: string | undefined, job: R
   }
   if (ns === 'campaign' && field === 'body') {
     const file = job.locale === campaign.data.source_locale ? campaign.file : (campaign.bodies.get(job.locale)?.file ?? campaign.file);
-    return `${file} (description)`;
+    return `${file} body`;
   }
   // The first locale of the fallback chain that has the key is the one whose file to edit.
   for (const l of table.chain(job.locale)) {

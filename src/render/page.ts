@@ -3,15 +3,7 @@ import sharp from 'sharp';
 import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
 import { pagePixels } from '../templates/format.js';
-import {
-  describeHidden,
-  describeIntrusion,
-  describeMisfit,
-  findHiddenText,
-  findSafeAreaIntrusions,
-  fitPage,
-  type Misfit,
-} from './layout.js';
+import { describeHidden, describeIntrusion, findHiddenText, findSafeAreaIntrusions, fitPage, type Misfit } from './layout.js';
 import { finishPdf, type PdfMetadata } from './pdf.js';
 import type { PageSession, RenderPool } from './pool.js';
 
@@ -35,6 +27,8 @@ export interface RenderOutcome {
   overflow: string[];
   /** Text blocks that do not fit even at their smallest size, measured for the writer. */
   misfits: Misfit[];
+  /** Text that does not show: covered, clipped, or in a colour that does not show on its ground. */
+  hidden: string[];
   /** Text, pictures or the hotline inside the format's safe area (kept for platform UI). */
   safeArea: string[];
 }
@@ -43,22 +37,25 @@ async function settle(
   page: Page,
   session: PageSession,
   format: FormatSpec,
-): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'safeArea'>> {
+): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea'>> {
   const safeArea: string[] = [];
   // Force layout so every font that is needed gets requested, then wait for them all.
   await page.evaluate(async () => {
     void document.body.offsetHeight;
     await document.fonts.ready;
+    // Photos decoded before anything is measured or captured: under load a late decode left a
+    // photo slot blank in one render and filled in the next (same input, different bytes).
+    await Promise.all(Array.from(document.images).map((i) => i.decode().catch(() => undefined)));
   });
   // Whole-page fit (no page scripts needed): text blocks give way by priority within their floors.
   const fit = await fitPage(page);
-  const overflow = [...fit.overflow, ...fit.misfits.map(describeMisfit)];
+  const overflow = fit.overflow;
   await page.evaluate(async () => {
     await document.fonts.ready;
   });
   // Nothing hidden: a word covered by another element, clipped, or drawn in a colour that does
   // not show fails the asset like text that does not fit.
-  for (const h of await findHiddenText(page)) overflow.push(`hidden: ${describeHidden(h)}`);
+  const hidden = (await findHiddenText(page)).map(describeHidden);
   if (format.safeArea) {
     const toPx = format.unit === 'mm' ? 96 / 25.4 : 1;
     const s = format.safeArea;
@@ -96,9 +93,7 @@ async function settle(
     );
   }
   const fallbacks = await findFallbackFonts(session);
-  // Until the build reports safe-area intrusions under their own code, they fail it as overflow.
-  overflow.push(...safeArea.map((s) => `safe area: ${s}`));
-  return { text, fallbacks, overflow, misfits: fit.misfits, safeArea };
+  return { text, fallbacks, overflow, misfits: fit.misfits, hidden, safeArea };
 }
 
 interface DomNode {

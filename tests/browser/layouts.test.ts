@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildReport, build } from '../../src/pipeline/run.js';
 import { campaignMd, listFiles, makeProject, REPO, writeFiles } from '../helpers.js';
+import { contrastRatio } from '../../src/pipeline/contrast.js';
 import { hiddenWords } from '../ink.js';
 
 /**
@@ -161,6 +162,7 @@ describe('a hidden word fails the build, naming both elements', () => {
     expect(of('probe-covered-card.png')).toMatch(/"Know the truth[^"]*" \(p\.words[^)]*\) is covered by div\.slab/);
     expect(of('probe-clipped-card.png')).toMatch(/\(p\.words[^)]*\) is cut off by div\.window/);
     expect(of('probe-invisible-card.png')).toMatch(/\(p\.words[^)]*\) does not show on .*#fbfbfb on #ffffff/);
+    expect(new Set(report.errors.map((e) => e.code))).toEqual(new Set(['render-hidden-text']));
     expect(listFiles(out)).toEqual([]);
   });
 
@@ -183,6 +185,7 @@ describe('a hidden word fails the build, naming both elements', () => {
     expect(report.exitCode).toBe(4);
     const msg = report.errors.map((e) => e.message).join('\n');
     expect(msg).toMatch(/en\/probe-story-story\.png: .*p\.kicker "Test campaign" enters the top safe zone \(250 px/);
+    expect(report.errors.map((e) => e.code)).toEqual(['render-safe-area']);
     // Control: the headline, well inside the safe area, is not named.
     expect(msg).not.toMatch(/p\.words/);
   });
@@ -238,9 +241,58 @@ describe('a headline far too long', () => {
     expect(report.exitCode).toBe(4);
     const msg = report.errors.map((e) => e.message).join('\n');
     expect(msg).toMatch(/tg\/poster-a4\.pdf: .*headline \(locales\/tg\/long-headline\.json headline\): too long by about \d{3,}%/);
+    const headline = report.errors.find((e) => e.code === 'render-overflow' && e.file === 'locales/tg/long-headline.json');
+    expect(headline?.field).toBe('headline');
     const budget = Number(/about (\d+) characters fit/.exec(msg)?.[1]);
     // The real headline (about 75 characters) fits; 30 of them do not: the budget lies between.
     expect(budget).toBeGreaterThan(40);
     expect(budget).toBeLessThan(tg.headline!.length / 5);
+  });
+});
+
+describe('brand colours that do not contrast', () => {
+  let root: string;
+  let cleanup: () => void;
+  beforeAll(() => ({ root, cleanup } = makeProject()));
+  afterAll(() => cleanup());
+
+  // An orange at 2.95:1 on the sample navy: under the 3:1 large text needs.
+  const lowAccent = (id: string) => {
+    const dir = path.join(root, 'campaigns', id);
+    writeFiles(dir, { 'campaign.md': campaignMd({ id }).replace('accent: "#F2B705"', 'accent: "#B5722F"') });
+    return dir;
+  };
+
+  it('fall back to a safe tint, warn contrast-low with the colours and the ratio, and print the tint', async () => {
+    const dir = lowAccent('low-accent');
+    const out = path.join(root, 'out-low');
+    const report = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    expect(report.exitCode).toBe(0);
+    const warning = report.warnings.find((w) => w.code === 'contrast-low');
+    expect(warning?.message).toMatch(
+      /#B5722F on #0B3D5C has a contrast of 2\.95:1, below 3:1 \(WCAG 2\.2\); (#[0-9A-F]{6}) \(\d\.\d\d:1\) is used instead/,
+    );
+    expect(warning).toMatchObject({ field: 'brand.accent' });
+    const tint = /(#[0-9A-F]{6}) \(/.exec(warning!.message)![1]!;
+    expect(contrastRatio(tint, '#0B3D5C')).toBeGreaterThanOrEqual(3);
+    // The kicker (accent text on the primary field) is drawn in the tint: its glyphs hold pixels of
+    // exactly that colour.
+    const { data } = await sharp(path.join(out, 'low-accent', 'en', 'social-card-square.png'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(tint.slice(i, i + 2), 16));
+    let hits = 0;
+    for (let i = 0; i < data.length; i += 3) if (data[i] === r && data[i + 1] === g && data[i + 2] === b) hits++;
+    expect(hits).toBeGreaterThan(200);
+  });
+
+  it('is an error with --strict (exit 2, nothing written)', async () => {
+    const dir = lowAccent('low-accent-strict');
+    const out = path.join(root, 'out-strict');
+    const report = await build({ root, campaignDir: dir, out, asOf: '2026-06-01', strict: true });
+    expect(report.exitCode).toBe(2);
+    expect(report.errors.map((e) => e.code)).toContain('contrast-low');
+    expect(listFiles(out)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { CampaignPressError, type Diagnostics } from '../../errors.js';
 import { Translator } from '../../i18n/translator.js';
 import { sha256 } from '../../util/files.js';
 import { rendererCodeFingerprint } from '../../version.js';
+import { brandColours, describeContrast } from '../contrast.js';
 import { type DocumentInputs, renderDocument } from '../document.js';
 import { planRenders, type RenderJob } from '../plan.js';
 import type { CampaignImages } from './images.js';
@@ -84,12 +85,26 @@ export function planStep(
   }
   const jobs = scope.shard ? plan.jobs.filter((j) => inShard(j.relPath, scope.shard!)) : plan.jobs;
   warnUntranslatedDescription(project, scope, diag);
+  warnLowContrast(project.campaign, diag);
   const translator = new Translator(table, loadResources(opts.root, table, campaign, scope.locales), diag);
   const inputs: DocumentInputs = { campaign, table, translator, assets: images.assetUrls, photos: images.photos };
   const keyed = contentKeys(jobs, inputs, denied);
   if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
   const planned = scope.shard ? jobs.length : jobs.length + plan.refusedAssets.length;
   return { ...base, jobs: keyed, planned, blocked: false, inputs };
+}
+
+function warnLowContrast(campaign: LoadedProject['campaign'], diag: Diagnostics): void {
+  for (const p of brandColours(campaign.data.brand).problems) {
+    const field = p.fg === campaign.data.brand.accent.toUpperCase() ? 'accent' : 'primary';
+    diag.warn(
+      new CampaignPressError('contrast-low', describeContrast(p), {
+        file: campaign.file,
+        line: campaign.lineOf(['brand', field]),
+        field: `brand.${field}`,
+      }),
+    );
+  }
 }
 
 function warnUntranslatedDescription({ campaign }: LoadedProject, scope: BuildScope, diag: Diagnostics): void {

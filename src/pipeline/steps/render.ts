@@ -6,6 +6,7 @@ import { CampaignPressError, type Diagnostics } from '../../errors.js';
 import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
 import { isPseudo } from '../../i18n/pseudo.js';
 import type { ManifestAsset } from '../../output/manifest.js';
+import { describeMisfit } from '../../render/layout.js';
 import { type RenderOutcome, renderAsset } from '../../render/page.js';
 import { type MemoryAsset, RenderPool } from '../../render/pool.js';
 import { isInside, sha256, writeFileAtomic } from '../../util/files.js';
@@ -164,10 +165,10 @@ function checkQuality(job: RenderJob, outcome: RenderOutcome, fonts: Parameters<
     diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
   for (const u of outcome.navigations)
     diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
-  // In a pseudo-locale, overflow is the finding the build exists to show: warn and write.
+  // In a pseudo-locale, layout problems are the finding the build exists to show: warn and write.
   const pseudo = isPseudo(job.locale);
-  for (const o of outcome.overflow) {
-    const e = new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where);
+  const layout = layoutProblems(job, outcome, where);
+  for (const e of layout) {
     if (pseudo) diag.warn(e);
     else diag.error(e);
   }
@@ -176,8 +177,30 @@ function checkQuality(job: RenderJob, outcome: RenderOutcome, fonts: Parameters<
     uncovered.length > 0 ||
     outcome.blocked.length > 0 ||
     outcome.navigations.length > 0 ||
-    (outcome.overflow.length > 0 && !pseudo)
+    (layout.length > 0 && !pseudo)
   );
+}
+
+/** Overflow, text too long for its box (located at the string's own file and key), hidden text, safe zones. */
+function layoutProblems(job: RenderJob, outcome: RenderOutcome, where: { file: string }): CampaignPressError[] {
+  const out = outcome.overflow.map(
+    (o) => new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where),
+  );
+  for (const m of outcome.misfits) {
+    // data-source reads "<file> <key>" once the document has resolved it (pipeline/sources.ts).
+    const at = m.source?.match(/^(\S+) (\S+)$/);
+    out.push(
+      new CampaignPressError(
+        'render-overflow',
+        `${job.relPath}: ${describeMisfit(m)}`,
+        at ? { file: at[1], field: at[2] } : where,
+        `Shorten it to about ${m.budget} characters for this box, or check the layout with the en-XA pseudo-locale.`,
+      ),
+    );
+  }
+  for (const h of outcome.hidden) out.push(new CampaignPressError('render-hidden-text', `${job.relPath}: ${h}`, where));
+  for (const s of outcome.safeArea) out.push(new CampaignPressError('render-safe-area', `${job.relPath}: ${s}`, where));
+  return out;
 }
 
 function refuseDenied(job: RenderJob, skipRefused: boolean, res: RenderStepResult, diag: Diagnostics): void {
