@@ -51,6 +51,10 @@ export const catalog = {
   'schema-invalid': { exit: ExitCode.invalidInput, hint: 'Fix the value; docs/FORMAT.md section 2 lists what each field accepts.' },
   'id-mismatch': { exit: ExitCode.invalidInput, hint: 'The id must equal the folder or file name.' },
   'locale-unknown': { exit: ExitCode.invalidInput, hint: 'Use a code listed in locales/locales.json (for example en, ckb, ar, kmr).' },
+  'locale-mismatch': {
+    exit: ExitCode.invalidInput,
+    hint: 'Give the locale the file is for with --as <locale> (locales import).',
+  },
   'template-unknown': {
     exit: ExitCode.invalidInput,
     hint: 'Use a template folder that exists under templates/ (poster, leaflet, social-card, testimony-card).',

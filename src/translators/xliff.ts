@@ -4,18 +4,22 @@ import type { Campaign } from '../campaign/load.js';
 import { CampaignPressError } from '../errors.js';
 import { pluralCategories, type LocaleTable } from '../i18n/table.js';
 import { parseJsonStrict } from '../util/structured.js';
-import { isDirInside, listInside, readTextInside } from '../util/files.js';
-import { LABEL_SOURCE } from '../i18n/keys.js';
+import { readTextInside } from '../util/files.js';
+import { LABEL_SOURCE, unsafeKeySegment } from '../i18n/keys.js';
 import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from '../i18n/keys.js';
+import { CodeWriter, decodeTarget, encodeLabel, labelCodes, labelTargetProblem, type XliffFormat } from './segments.js';
+import { addStates, reviewOf, scanStates, stateFor } from './xliff-states.js';
+
+export type { XliffFormat } from './segments.js';
 
 /**
  * XLIFF exchange for translators' CAT tools (the `xliff` package, 1.2 and 2.0). One <file> per
- * namespace: `common` (template labels) and one per campaign. Plural forms are expanded for the
- * target language's categories. Unit order is the target file's own key order (then new keys),
- * so an export imported back writes the same JSON byte for byte.
+ * namespace: `common` (template labels) and one per campaign; its `original` names the locale
+ * file it was exported from, so a file retagged by a tool cannot land on another locale unnoticed.
+ * Placeholders and nesting are inline codes. Plural forms are expanded for the target language's
+ * categories. Unit order is the target file's own key order (then new keys), so an export
+ * imported back writes the same JSON byte for byte.
  */
-
-export type XliffFormat = 'xliff12' | 'xliff2';
 
 interface Namespace {
   name: string;
@@ -57,6 +61,43 @@ function readTarget(root: string, locale: string, ns: string): Flat {
   }
 }
 
+/** The keys a locale translates for a source namespace, in export order: the target's own order, then new keys. */
+function unitKeys(ns: Namespace, target: Flat, cats: string[]): string[] {
+  const srcPlurals = pluralGroups(ns.source);
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const push = (k: string) => {
+    if (!seen.has(k)) {
+      seen.add(k);
+      order.push(k);
+    }
+  };
+  const expand = (key: string) => {
+    const pp = pluralPart(key);
+    if (pp && srcPlurals.has(pp.base)) {
+      for (const cat of cats) push(`${pp.base}_${cat}`);
+    } else push(key);
+  };
+  for (const k of target.keys()) {
+    const pp = pluralPart(k);
+    if (ns.source.has(k) || (pp && srcPlurals.has(pp.base))) expand(k);
+  }
+  for (const k of ns.source.keys()) expand(k);
+  return order;
+}
+
+/** The source text of a unit: a plural category the source language lacks is translated from `_other`. */
+function sourceOf(ns: Namespace, key: string): { source: string; plural?: { base: string; category: string } } {
+  const pp = pluralPart(key);
+  const isPlural = !!pp && pluralGroups(ns.source).has(pp.base);
+  const raw = ns.source.get(key) ?? (isPlural ? ns.source.get(`${pp.base}_other`) : '');
+  return { source: String(raw ?? ''), plural: isPlural ? pp : undefined };
+}
+
+export function localeFileOf(locale: string, ns: string): string {
+  return `locales/${locale}/${ns}.json`;
+}
+
 export async function exportXliff(
   root: string,
   table: LocaleTable,
@@ -64,58 +105,59 @@ export async function exportXliff(
   locale: string,
   format: XliffFormat,
 ): Promise<{ xml: string; units: number; untranslated: number }> {
-  if (!table.has(locale)) throw new CampaignPressError('locale-unknown', `unknown locale "${locale}"`, { field: '--locale' });
+  if (!table.has(locale)) throw table.unknownLocale(locale, { field: '--locale' });
   const cats = pluralCategories(table, locale);
   const js: XliffJs = { resources: {}, sourceLanguage: LABEL_SOURCE, targetLanguage: locale };
+  const w = new CodeWriter(format);
+  const review = table.get(locale).status === 'machine-drafted' ? 'draft' : 'reviewed';
+  const states: (string | undefined)[] = [];
+  const originals: [string, string][] = [];
   let units = 0;
   let untranslated = 0;
   for (const ns of namespacesFor(root, campaigns, locale)) {
     const target = readTarget(root, locale, ns.name);
-    const srcPlurals = pluralGroups(ns.source);
-    // Keys in target order first (so an import rebuilds the file as it was), then new ones.
-    const order: string[] = [];
-    const seen = new Set<string>();
-    const push = (k: string) => {
-      if (!seen.has(k)) {
-        seen.add(k);
-        order.push(k);
-      }
-    };
-    const expand = (key: string) => {
-      const pp = pluralPart(key);
-      if (pp && srcPlurals.has(pp.base)) {
-        for (const cat of cats) push(`${pp.base}_${cat}`);
-      } else push(key);
-    };
-    for (const k of target.keys()) {
-      const pp = pluralPart(k);
-      if (ns.source.has(k) || (pp && srcPlurals.has(pp.base))) expand(k);
-    }
-    for (const k of ns.source.keys()) expand(k);
     const res: Record<string, XliffUnit> = {};
-    for (const key of order) {
-      const pp = pluralPart(key);
-      const isPlural = pp && srcPlurals.has(pp.base);
-      const source = String(ns.source.get(key) ?? (isPlural ? ns.source.get(`${pp.base}_other`) : '') ?? '');
-      const unit: XliffUnit = { source };
+    for (const key of unitKeys(ns, target, cats)) {
+      const { source, plural } = sourceOf(ns, key);
+      const codes = labelCodes(source);
+      const unit: XliffUnit = { source: encodeLabel(source, codes, w) };
       const t = target.get(key);
-      if (typeof t === 'string' && t !== '') unit.target = t;
+      if (typeof t === 'string' && t !== '') unit.target = encodeLabel(t, codes, w);
       else untranslated++;
       const notes = [ns.note];
-      if (isPlural)
+      if (plural)
         notes.push(
-          `Plural form "${pp.category}" of "${pp.base}" (${table.get(locale).english} uses: ${cats.join(', ')}). {{count}} is the number.`,
+          `Plural form "${plural.category}" of "${plural.base}" (${table.get(locale).english} uses: ${cats.join(', ')}). {{count}} is the number.`,
         );
-      const ph = [...source.matchAll(/\{\{\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
-      if (ph.length && !isPlural) notes.push(`Keep the placeholders as they are: ${[...new Set(ph)].map((p) => `{{${p}}}`).join(' ')}`);
+      if (codes.size) notes.push('The grey tags are placeholders: keep each one, move it where the sentence needs it.');
       unit.note = notes.join(' ');
       res[key] = unit;
       units++;
     }
     js.resources[ns.name] = res;
+    originals.push([ns.name, localeFileOf(locale, ns.name)]);
+    for (const k of Object.keys(res)) states.push(res[k]!.target === undefined ? undefined : stateFor(review, format));
   }
-  const xml = format === 'xliff12' ? await xliff.jsToXliff12(js) : await xliff.js2xliff(js);
+  let xml = format === 'xliff12' ? await xliff.jsToXliff12(js) : await xliff.js2xliff(js);
+  xml = addStates(w.splice(xml), states, format);
+  xml = addOriginals(xml, originals, format);
   return { xml: xml.endsWith('\n') ? xml : `${xml}\n`, units, untranslated };
+}
+
+function escAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+}
+
+/** Each <file> names the project file it stands for (1.2 `original` replaces the bare namespace; 2.0 adds it). */
+function addOriginals(xml: string, originals: [string, string][], format: XliffFormat): string {
+  let out = xml;
+  for (const [ns, original] of originals) {
+    out =
+      format === 'xliff12'
+        ? out.replace(`<file original="${escAttr(ns)}"`, `<file original="${escAttr(original)}"`)
+        : out.replace(`<file id="${escAttr(ns)}">`, `<file id="${escAttr(ns)}" original="${escAttr(original)}">`);
+  }
+  return out;
 }
 
 export interface ImportedNamespace {
@@ -125,10 +167,32 @@ export interface ImportedNamespace {
   file: string;
   units: number;
   translated: number;
+  /** Units left out on purpose: no target, or a state that says it is not a translation. */
+  skipped: number;
 }
 
-/** Parse an XLIFF file (1.2 or 2.0) into the JSON files it stands for. Writes nothing. */
-export async function importXliff(root: string, table: LocaleTable, xml: string, file: string): Promise<ImportedNamespace[]> {
+export interface RefusedUnit {
+  namespace: string;
+  unit: string;
+  rule: string;
+  reason: string;
+}
+
+export interface ImportResult {
+  /** The project locale the file was written into. */
+  locale: string;
+  /** The file's own target language, as the CAT tool wrote it. */
+  tag: string;
+  namespaces: ImportedNamespace[];
+  refused: RefusedUnit[];
+}
+
+function parseOriginal(original: string | undefined): { locale: string; ns: string } | undefined {
+  const m = original ? /^locales\/([A-Za-z0-9-]+)\/([a-z0-9-]+)\.json$/.exec(original) : null;
+  return m ? { locale: m[1]!, ns: m[2]! } : undefined;
+}
+
+async function readXliff(xml: string, file: string): Promise<{ js: XliffJs; version2: boolean }> {
   const version2 = /<xliff[^>]*version=["']2\./.test(xml);
   const version12 = /<xliff[^>]*version=["']1\.2/.test(xml);
   if (!version2 && !version12)
@@ -136,62 +200,148 @@ export async function importXliff(root: string, table: LocaleTable, xml: string,
       'schema-invalid',
       'not an XLIFF 1.2 or 2.0 file',
       { file },
-      'Export again with `campaign-press locales export`, and save from your CAT tool as XLIFF.',
+      'Export again with `campaign-press locales export`, and save from your CAT tool as XLIFF 1.2 or 2.0.',
     );
-  let js: XliffJs;
   try {
-    js = version2 ? await xliff.xliff2js(xml) : await xliff.xliff12ToJs(xml);
+    return { js: version2 ? await xliff.xliff2js(xml) : await xliff.xliff12ToJs(xml), version2 };
   } catch (e) {
     throw new CampaignPressError('schema-invalid', `cannot read the XLIFF: ${(e as Error).message}`, { file });
   }
-  const locale = js.targetLanguage ?? '';
-  if (!table.has(locale))
+}
+
+/**
+ * The project locale a file is imported into. The file's target language goes through the
+ * table's language tags (fa-AF is Dari, prs). A file exported for one locale and retagged as
+ * another (a Dari file saved as `fa`) is refused unless `--as` says which locale it is.
+ */
+function targetLocale(table: LocaleTable, tag: string, exportedFor: Set<string>, as: string | undefined, file: string): string {
+  if (as !== undefined) {
+    if (!table.has(as)) throw table.unknownLocale(as, { field: '--as' });
+    return as;
+  }
+  if (!tag)
     throw new CampaignPressError(
       'locale-unknown',
-      `target language "${locale}" is not in locales/locales.json`,
+      'the file has no target language',
       { file, field: 'trgLang' },
-      'Set the target language to a bare code from locales.json (for example ckb).',
+      'Give it with --as <locale>.',
     );
-  const out: ImportedNamespace[] = [];
-  const campaigns = path.join(root, 'campaigns');
-  const known = new Set([
-    'common',
-    ...listInside(campaigns, '.')
-      .map((e) => e.name)
-      .filter((n) => isDirInside(campaigns, n)),
-  ]);
-  for (const [ns, units] of Object.entries(js.resources)) {
-    if (!/^[a-z0-9-]+$/.test(ns) || !known.has(ns))
+  const locale = table.resolveTag(tag);
+  if (!locale || table.get(locale).status === 'pseudo') throw table.unknownLocale(tag, { file, field: 'trgLang' }, 'target language');
+  const other = [...exportedFor].find((l) => l !== locale);
+  if (other)
+    throw new CampaignPressError(
+      'locale-mismatch',
+      `the file was exported for ${other} (${table.has(other) ? table.get(other).english : 'unknown'}), but its target language "${tag}" is ${locale} (${table.get(locale).english}); importing it would overwrite ${locale}`,
+      { file, field: 'trgLang' },
+      `If the translation is ${other}, import with --as ${other}; if it really is ${locale}, use --as ${locale}.`,
+    );
+  return locale;
+}
+
+/**
+ * Parse an XLIFF file (1.2 or 2.0) into the JSON files it stands for, merged into the locale's
+ * current files. Writes nothing. File-level problems throw; a unit that cannot be imported is
+ * refused on its own (returned with its id and reason) and the current text is kept.
+ */
+export async function importXliff(
+  root: string,
+  table: LocaleTable,
+  campaigns: Campaign[],
+  xml: string,
+  file: string,
+  opts: { as?: string } = {},
+): Promise<ImportResult> {
+  const { js, version2 } = await readXliff(xml, file);
+  const scanned = scanStates(xml, version2);
+  const files = new Map(scanned.map((f) => [f.key, f]));
+  const exportedFor = new Set<string>();
+  const nsOf = new Map<string, string>();
+  for (const key of Object.keys(js.resources)) {
+    const orig = parseOriginal(version2 ? files.get(key)?.original : key);
+    if (orig) exportedFor.add(orig.locale);
+    nsOf.set(key, orig?.ns ?? key);
+  }
+  const tag = js.targetLanguage ?? '';
+  const locale = targetLocale(table, tag, exportedFor, opts.as, file);
+  const cats = pluralCategories(table, locale);
+  const reviewedLocale = table.get(locale).status !== 'machine-drafted';
+  const spaces = new Map(namespacesFor(root, campaigns, locale).map((n) => [n.name, n]));
+  const refused: RefusedUnit[] = [];
+  const namespaces: ImportedNamespace[] = [];
+  for (const [key, units] of Object.entries(js.resources)) {
+    const nsName = nsOf.get(key)!;
+    const ns = spaces.get(nsName);
+    if (!ns)
       throw new CampaignPressError(
         'schema-invalid',
-        `unknown namespace (file id) "${ns}"`,
-        { file, field: ns },
-        'Namespaces are common and campaign ids.',
+        `unknown namespace (file) "${key}" for ${locale}`,
+        { file, field: key },
+        `Namespaces are common and the ids of campaigns that list ${locale}.`,
       );
-    const entries: [string, string][] = [];
+    const scannedUnits = files.get(key)?.units;
+    const current = readTarget(root, locale, nsName);
+    const required = new Set(unitKeys(ns, current, cats));
+    const merged: Flat = new Map(current);
     let translated = 0;
-    for (const [key, unit] of Object.entries(units)) {
-      const target = typeof unit.target === 'string' ? unit.target : Array.isArray(unit.target) ? undefined : undefined;
-      if (Array.isArray(unit.target))
-        throw new CampaignPressError(
-          'schema-invalid',
-          `unit "${key}" has inline markup the JSON cannot hold`,
-          { file, field: `${ns}:${key}` },
-          'Keep {{placeholders}} as plain text in your CAT tool.',
+    let skipped = 0;
+    for (const [id, unit] of Object.entries(units)) {
+      const refuse = (rule: string, reason: string) => refused.push({ namespace: nsName, unit: id, rule, reason });
+      const bad = unsafeKeySegment(id);
+      if (bad) {
+        refuse('key-unsafe', `the unit id uses "${bad}", which is not allowed in a key`);
+        continue;
+      }
+      if (!required.has(id)) {
+        refuse('key-unknown', `"${id}" is not a key of the source (${ns.sourceLocale}) for ${locale}`);
+        continue;
+      }
+      const st = scannedUnits?.get(id);
+      const review = reviewOf(st?.state, st?.approved ?? unit.additionalAttributes?.approved === 'yes');
+      if (review === 'skip' || unit.target === undefined || unit.target === '') {
+        skipped++;
+        continue;
+      }
+      const { source, plural } = sourceOf(ns, id);
+      const codes = labelCodes(source);
+      let text: string;
+      try {
+        const d = decodeTarget(unit.target, codes);
+        text = d.text;
+        const problem = labelTargetProblem(source, codes, text, d.used, !!plural && plural.category !== 'other');
+        if (problem) {
+          refuse('placeholder-mismatch', problem);
+          continue;
+        }
+      } catch (e) {
+        refuse('inline-code', (e as Error).message);
+        continue;
+      }
+      if (text.trim() === '') {
+        skipped++;
+        continue;
+      }
+      const before = current.get(id);
+      if (reviewedLocale && review === 'draft' && typeof before === 'string' && before !== '' && before !== text) {
+        refuse(
+          'reviewed-kept',
+          `would replace a reviewed string with a draft (state "${st?.state ?? 'none'}"); mark it final or signed-off once reviewed`,
         );
-      if (target === undefined || target === '') continue;
-      entries.push([key, target]);
+        continue;
+      }
+      merged.set(id, text);
       translated++;
     }
-    const json = `${JSON.stringify(unflatten(entries), null, 2)}\n`;
-    out.push({
+    const json = `${JSON.stringify(unflatten([...merged].map(([k, v]) => [k, v as string])), null, 2)}\n`;
+    namespaces.push({
       locale,
-      namespace: ns,
+      namespace: nsName,
       json,
-      file: path.join(root, 'locales', locale, `${ns}.json`),
+      file: path.join(root, localeFileOf(locale, nsName)),
       units: Object.keys(units).length,
       translated,
+      skipped,
     });
   }
-  return out;
+  return { locale, tag, namespaces, refused };
 }

@@ -3,10 +3,14 @@ declare module 'fontkit' {
 }
 
 declare module 'xliff' {
+  /** An inline element: { Standalone: { id, 'equiv-text' } }, { GenericSpan: { id, contents } }, … */
+  export type XliffInline = Record<string, Record<string, unknown> & { id?: string; contents?: XliffValue }>;
+  export type XliffValue = string | (string | XliffInline)[];
   export interface XliffUnit {
-    source: string;
-    target?: string;
-    note?: string;
+    source: XliffValue;
+    target?: XliffValue;
+    note?: string | string[];
+    additionalAttributes?: Record<string, string>;
   }
   export interface XliffJs {
     resources: Record<string, Record<string, XliffUnit>>;

@@ -251,7 +251,10 @@ describe('XLIFF exchange', () => {
   it('refuses an import that breaks a check, and leaves the files as they were', async () => {
     const xlf = path.join(root, 'ar.xlf');
     await cli(['locales', 'export', '-l', 'ar', '--format', 'xliff2', '-o', xlf]);
-    writeFileSync(xlf, readFileSync(xlf, 'utf8').replace('<target>{{count}} قصص</target>', '<target>{{cuont}} قصص</target>'));
+    writeFileSync(
+      xlf,
+      readFileSync(xlf, 'utf8').replace('<target><ph id="ph1" disp="{{count}}"/> قصص</target>', '<target>{{cuont}} قصص</target>'),
+    );
     const file = path.join(root, 'locales', 'ar', 'common.json');
     const before = readFileSync(file);
     const r = await cli(['locales', 'import', xlf]);

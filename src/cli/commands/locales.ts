@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { CampaignPressError, ExitCode } from '../../errors.js';
+import type { Finding } from '../../translators/check.js';
 import type { ImportedNamespace } from '../../translators/xliff.js';
 import { type Ctx, printTable } from '../io.js';
 import { localeOption } from '../options.js';
@@ -62,24 +63,38 @@ export function registerLocales(program: Command, ctx: Ctx): void {
 
   locales
     .command('import')
-    .description('import XLIFF files back into locales/<lng>/*.json; refused if the result breaks a check')
+    .description('import XLIFF files back into locales/<lng>/*.json, unit by unit; refused units are listed and the rest written')
     .argument('<file...>', 'XLIFF 1.2 or 2.0 files')
+    .option('--as <locale>', 'the locale the file is for, when its target language says otherwise (a Dari file tagged fa)')
     .option('--force', 'keep the imported files even when the check finds errors')
     .option('--json', 'print the findings as JSON on stdout')
-    .addHelpText('after', '\nExample:\n  $ campaign-press locales import ckb.xlf')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ campaign-press locales import ckb.xlf\n  $ campaign-press locales import dari.xlf --as prs\n\nThe target language may be a tag a CAT tool writes (fa-AF imports as prs, ps-AF as ps).\nUnits in state needs-translation or new are skipped; final, signed-off and approved="yes" count as reviewed,\nand a draft never replaces a reviewed string. A unit that drops, repeats or invents an inline code is\nrefused with its id; the others are written. Exit 2 if any unit was refused or the check finds errors.',
+    )
     .action(async (files, o) => {
       const { importXliff } = await import('../../translators/xliff.js');
-      const { loadLocaleTable } = await import('../../i18n/table.js');
-      const { checkLocales, loadLocaleProject } = await import('../../translators/check.js');
+      const { checkLocales } = await import('../../translators/check.js');
       const { readTextInside, removeFile, writeFileAtomic } = await import('../../util/files.js');
-      const root = ctx.root();
-      const table = loadLocaleTable(path.join(root, 'locales'));
+      const { root, table, project } = await openLocales(ctx);
       const imported: ImportedNamespace[] = [];
+      const refused: Finding[] = [];
+      // Read every file before writing any, so a file-level error leaves the project untouched.
       for (const f of files) {
         // The XLIFF comes from a translator's tool: valid UTF-8, no NUL, bounded size.
         const abs = ctx.resolve(f);
         const xml = readTextInside(path.dirname(abs), abs, { maxBytes: 32 * 1024 * 1024, where: { file: f } }).text;
-        imported.push(...(await importXliff(root, table, xml, f)));
+        const r = await importXliff(root, table, project.campaigns, xml, f, { as: o.as });
+        imported.push(...r.namespaces);
+        for (const u of r.refused)
+          refused.push({
+            locale: r.locale,
+            file: f,
+            key: `${u.namespace}:${u.unit}`,
+            rule: u.rule,
+            severity: 'error',
+            message: `unit ${u.unit} ${u.reason}`,
+          });
       }
       // Write, check, and put the old files back if the import broke a rule.
       const previous = new Map<string, string | undefined>();
@@ -99,9 +114,11 @@ export function registerLocales(program: Command, ctx: Ctx): void {
         await writeFileAtomic(i.file, i.json);
       }
       const lngs = [...new Set(imported.map((i) => i.locale))];
-      const { project } = loadLocaleProject(root, table);
-      const findings = checkLocales(project, { locales: lngs }).filter((f) => imported.some((i) => path.resolve(root, f.file) === i.file));
-      const errors = findings.filter((f) => f.severity === 'error').length;
+      const { loadLocaleProject } = await import('../../translators/check.js');
+      const after = loadLocaleProject(root, table).project;
+      const checked = checkLocales(after, { locales: lngs }).filter((f) => imported.some((i) => path.resolve(root, f.file) === i.file));
+      const findings = [...refused, ...checked];
+      const errors = checked.filter((f) => f.severity === 'error').length;
       const kept = !errors || !!o.force;
       if (!kept) {
         for (const [file, old] of previous) {
@@ -109,13 +126,18 @@ export function registerLocales(program: Command, ctx: Ctx): void {
           else await writeFileAtomic(file, old);
         }
       }
-      if (o.json) printJson(ctx, { imported: imported.map(({ json: _j, ...rest }) => rest), findings, kept });
+      if (o.json) printJson(ctx, { imported: imported.map(({ json: _j, ...rest }) => rest), findings, refused: refused.length, kept });
       else {
         printFindings(ctx, findings);
-        for (const i of imported)
-          ctx.err(`${kept ? 'wrote' : 'not written'} ${path.relative(root, i.file)}: ${i.translated} of ${i.units} units translated\n`);
+        for (const u of refused) ctx.err(`not written: ${u.key} (${u.rule})\n`);
+        for (const i of imported) {
+          const skip = i.skipped ? `, ${i.skipped} skipped (no target, or needs-translation/new)` : '';
+          ctx.err(
+            `${kept ? 'wrote' : 'not written'} ${path.relative(root, i.file)}: ${i.translated} of ${i.units} units imported${skip}\n`,
+          );
+        }
       }
-      ctx.setExit(kept ? ExitCode.ok : ExitCode.invalidInput);
+      ctx.setExit(kept && !refused.length ? ExitCode.ok : ExitCode.invalidInput);
     });
 
   locales
