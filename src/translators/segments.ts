@@ -117,7 +117,7 @@ export function decodeTarget(value: XliffValue, codes: Map<string, Code>): { tex
   const walk = (v: XliffValue): string => {
     if (typeof v === 'string') return v;
     let out = '';
-    for (const part of v) {
+    for (const part of Array.isArray(v) ? v : [v]) {
       if (typeof part === 'string') {
         out += part;
         continue;

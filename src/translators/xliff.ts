@@ -7,7 +7,10 @@ import { parseJsonStrict } from '../util/structured.js';
 import { readTextInside } from '../util/files.js';
 import { LABEL_SOURCE, unsafeKeySegment } from '../i18n/keys.js';
 import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from '../i18n/keys.js';
-import { CodeWriter, decodeTarget, encodeLabel, labelCodes, labelTargetProblem, type XliffFormat } from './segments.js';
+import { CodeWriter, type Code, decodeTarget, encodeLabel, labelCodes, labelTargetProblem, type XliffFormat } from './segments.js';
+import { composeTranslation, type Doc, documentsFor, encodeMarkdown, markdownCodes } from './documents.js';
+import { RAW_SYNTAX_RE } from '../i18n/keys.js';
+import type { RuleCode } from '../consent/gate.js';
 import { addStates, reviewOf, scanStates, stateFor } from './xliff-states.js';
 
 export type { XliffFormat } from './segments.js';
@@ -104,7 +107,8 @@ export async function exportXliff(
   campaigns: Campaign[],
   locale: string,
   format: XliffFormat,
-): Promise<{ xml: string; units: number; untranslated: number }> {
+  asOf: string,
+): Promise<{ xml: string; units: number; untranslated: number; documents: number; withheld: { testimony: string; rules: RuleCode[] }[] }> {
   if (!table.has(locale)) throw table.unknownLocale(locale, { field: '--locale' });
   const cats = pluralCategories(table, locale);
   const js: XliffJs = { resources: {}, sourceLanguage: LABEL_SOURCE, targetLanguage: locale };
@@ -138,10 +142,27 @@ export async function exportXliff(
     originals.push([ns.name, localeFileOf(locale, ns.name)]);
     for (const k of Object.keys(res)) states.push(res[k]!.target === undefined ? undefined : stateFor(review, format));
   }
+  const { docs, withheld } = documentsFor(root, campaigns, locale, asOf);
+  for (const doc of docs) {
+    const res: Record<string, XliffUnit> = {};
+    const docReview = doc.existing?.status === 'reviewed' && !doc.existing.stale ? 'reviewed' : 'draft';
+    for (const u of doc.units) {
+      const codes = markdownCodes(u.text);
+      const unit: XliffUnit = { source: encodeMarkdown(u.text, codes, w), note: u.note };
+      const t = doc.existing?.fields.get(u.id);
+      if (t) unit.target = encodeMarkdown(t, codes, w);
+      else untranslated++;
+      res[u.id] = unit;
+      units++;
+    }
+    js.resources[doc.key] = res;
+    originals.push([doc.key, doc.file]);
+    for (const k of Object.keys(res)) states.push(res[k]!.target === undefined ? undefined : stateFor(docReview, format));
+  }
   let xml = format === 'xliff12' ? await xliff.jsToXliff12(js) : await xliff.js2xliff(js);
   xml = addStates(w.splice(xml), states, format);
   xml = addOriginals(xml, originals, format);
-  return { xml: xml.endsWith('\n') ? xml : `${xml}\n`, units, untranslated };
+  return { xml: xml.endsWith('\n') ? xml : `${xml}\n`, units, untranslated, documents: docs.length, withheld };
 }
 
 function escAttr(s: string): string {
@@ -162,8 +183,10 @@ function addOriginals(xml: string, originals: [string, string][], format: XliffF
 
 export interface ImportedNamespace {
   locale: string;
+  /** The label namespace, or the document's XLIFF file key. */
   namespace: string;
-  json: string;
+  /** The new text of the file. */
+  content: string;
   file: string;
   units: number;
   translated: number;
@@ -187,9 +210,16 @@ export interface ImportResult {
   refused: RefusedUnit[];
 }
 
+/** The locale and namespace (or document key) a file's `original` names. */
 function parseOriginal(original: string | undefined): { locale: string; ns: string } | undefined {
-  const m = original ? /^locales\/([A-Za-z0-9-]+)\/([a-z0-9-]+)\.json$/.exec(original) : null;
-  return m ? { locale: m[1]!, ns: m[2]! } : undefined;
+  if (!original) return undefined;
+  let m = /^locales\/([A-Za-z0-9-]+)\/([a-z0-9-]+)\.json$/.exec(original);
+  if (m) return { locale: m[1]!, ns: m[2]! };
+  m = /^campaigns\/([a-z0-9-]+)\/campaign\.([A-Za-z0-9-]+)\.md$/.exec(original);
+  if (m) return { locale: m[2]!, ns: `${m[1]}.description` };
+  m = /^campaigns\/([a-z0-9-]+)\/testimonies\/([a-z0-9-]+)\.([A-Za-z0-9-]+)\.md$/.exec(original);
+  if (m) return { locale: m[3]!, ns: `${m[1]}.testimony.${m[2]}` };
+  return undefined;
 }
 
 async function readXliff(xml: string, file: string): Promise<{ js: XliffJs; version2: boolean }> {
@@ -250,7 +280,7 @@ export async function importXliff(
   campaigns: Campaign[],
   xml: string,
   file: string,
-  opts: { as?: string } = {},
+  opts: { as?: string; asOf: string },
 ): Promise<ImportResult> {
   const { js, version2 } = await readXliff(xml, file);
   const scanned = scanStates(xml, version2);
@@ -267,10 +297,32 @@ export async function importXliff(
   const cats = pluralCategories(table, locale);
   const reviewedLocale = table.get(locale).status !== 'machine-drafted';
   const spaces = new Map(namespacesFor(root, campaigns, locale).map((n) => [n.name, n]));
+  const { docs, withheld } = documentsFor(root, campaigns, locale, opts.asOf);
+  const docMap = new Map(docs.map((d) => [d.key, d]));
   const refused: RefusedUnit[] = [];
   const namespaces: ImportedNamespace[] = [];
   for (const [key, units] of Object.entries(js.resources)) {
     const nsName = nsOf.get(key)!;
+    const doc = docMap.get(nsName);
+    if (doc) {
+      const d = importDocument(root, doc, units, files.get(key)?.units, locale, refused);
+      if (d) namespaces.push(d);
+      continue;
+    }
+    const held = withheld.find(
+      (h) => nsName.endsWith(`.testimony.${h.testimony}`) && campaigns.some((c) => nsName === `${c.id}.testimony.${h.testimony}`),
+    );
+    if (held) {
+      // Consent changed since the export: nothing of this testimony is written.
+      for (const id of Object.keys(units))
+        refused.push({
+          namespace: nsName,
+          unit: id,
+          rule: 'consent-refused',
+          reason: `the consent does not allow this translation (${held.rules.join(', ')})`,
+        });
+      continue;
+    }
     const ns = spaces.get(nsName);
     if (!ns)
       throw new CampaignPressError(
@@ -336,7 +388,7 @@ export async function importXliff(
     namespaces.push({
       locale,
       namespace: nsName,
-      json,
+      content: json,
       file: path.join(root, localeFileOf(locale, nsName)),
       units: Object.keys(units).length,
       translated,
@@ -344,4 +396,132 @@ export async function importXliff(
     });
   }
   return { locale, tag, namespaces, refused };
+}
+
+/** The source text the file carries for a unit, read with the current source's codes; undefined when it does not read. */
+function fileSource(value: XliffUnit['source'], codes: Map<string, Code>): string | undefined {
+  try {
+    return decodeTarget(value, codes).text;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One translated document: every unit checked like a label, then the file rebuilt on the
+ * source's paragraph structure. A document is written whole or not at all (half a testimony in
+ * another language is not a translation), and only from units exported from the current source.
+ */
+function importDocument(
+  root: string,
+  doc: Doc,
+  units: Record<string, XliffUnit>,
+  scanned: Map<string, { state?: string; approved: boolean }> | undefined,
+  locale: string,
+  refused: RefusedUnit[],
+): ImportedNamespace | undefined {
+  const fresh = doc.existing && !doc.existing.stale ? doc.existing : undefined;
+  const values = new Map(fresh?.fields ?? []);
+  const reviewed = new Map([...values.keys()].map((k) => [k, fresh?.status === 'reviewed']));
+  const byId = new Map(doc.units.map((u) => [u.id, u]));
+  let translated = 0;
+  let skipped = 0;
+  let refusedHere = 0;
+  const staleUnchanged: string[] = [];
+  for (const [id, unit] of Object.entries(units)) {
+    const refuse = (rule: string, reason: string) => {
+      refused.push({ namespace: doc.key, unit: id, rule, reason });
+      refusedHere++;
+    };
+    const src = byId.get(id);
+    if (!src) {
+      refuse('key-unknown', `is not a paragraph or field of ${doc.file}'s source`);
+      continue;
+    }
+    const st = scanned?.get(id);
+    const review = reviewOf(st?.state, st?.approved ?? unit.additionalAttributes?.approved === 'yes');
+    if (review === 'skip' || unit.target === undefined || unit.target === '') {
+      skipped++;
+      continue;
+    }
+    const codes = markdownCodes(src.text);
+    if (fileSource(unit.source, codes) !== src.text) {
+      refuse('source-changed', 'was translated from a source text that has changed since the export; export again');
+      continue;
+    }
+    let text: string;
+    try {
+      const d = decodeTarget(unit.target, codes);
+      text = d.text.trim();
+      const missing = [...codes.keys()].find((c) => !d.used.has(c));
+      if (missing) {
+        const c = codes.get(missing)!;
+        refuse('inline-code', `drops the inline code ${missing} (${c.kind === 'pc' ? `${c.open}…${c.close}` : c.text})`);
+        continue;
+      }
+    } catch (e) {
+      refuse('inline-code', (e as Error).message);
+      continue;
+    }
+    if (RAW_SYNTAX_RE.test(text)) {
+      refuse('placeholder-mismatch', 'has "{{", "}}" or "$t(", which would be printed as it is');
+      continue;
+    }
+    if (text === '' || /[\r\n]/.test(text)) {
+      refuse('segment-invalid', text === '' ? 'is empty' : 'has a line break; a paragraph is one unit');
+      continue;
+    }
+    if (fresh?.status === 'reviewed' && review === 'draft' && values.get(id) !== undefined && values.get(id) !== text) {
+      refuse(
+        'reviewed-kept',
+        `would replace reviewed text with a draft (state "${st?.state ?? 'none'}"); mark it final or signed-off once reviewed`,
+      );
+      continue;
+    }
+    if (doc.existing?.stale && review === 'draft' && text === doc.existing.fields.get(id)) {
+      // The old translation came back as it was exported: it translates a source that has changed.
+      staleUnchanged.push(id);
+      continue;
+    }
+    if (values.get(id) !== text || reviewed.get(id) !== (review === 'reviewed')) translated++;
+    values.set(id, text);
+    reviewed.set(id, review === 'reviewed');
+  }
+  if (!translated) return undefined;
+  for (const id of staleUnchanged)
+    refused.push({
+      namespace: doc.key,
+      unit: id,
+      rule: 'stale-unreviewed',
+      reason: 'is unchanged from a translation of an older source: review it against the new source and mark it final or signed-off',
+    });
+  const missing = doc.units.filter((u) => !values.has(u.id) && !staleUnchanged.includes(u.id));
+  if (staleUnchanged.length) refusedHere++;
+  if (missing.length || refusedHere) {
+    for (const u of missing)
+      refused.push({
+        namespace: doc.key,
+        unit: u.id,
+        rule: 'document-incomplete',
+        reason: `has no translation, so ${doc.file} is not written`,
+      });
+    if (!missing.length)
+      refused.push({
+        namespace: doc.key,
+        unit: '*',
+        rule: 'document-incomplete',
+        reason: `a unit was refused, so ${doc.file} is not written`,
+      });
+    return undefined;
+  }
+  const status = doc.units.every((u) => reviewed.get(u.id)) ? 'reviewed' : 'draft';
+  return {
+    locale,
+    namespace: doc.key,
+    content: composeTranslation(doc, values, status),
+    file: path.join(root, doc.file),
+    units: Object.keys(units).length,
+    translated,
+    skipped,
+  };
 }

@@ -5,7 +5,8 @@ declare module 'fontkit' {
 declare module 'xliff' {
   /** An inline element: { Standalone: { id, 'equiv-text' } }, { GenericSpan: { id, contents } }, … */
   export type XliffInline = Record<string, Record<string, unknown> & { id?: string; contents?: XliffValue }>;
-  export type XliffValue = string | (string | XliffInline)[];
+  /** A lone inline element is read as the element itself, not a one-item array. */
+  export type XliffValue = string | XliffInline | (string | XliffInline)[];
   export interface XliffUnit {
     source: XliffValue;
     target?: XliffValue;

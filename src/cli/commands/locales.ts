@@ -4,7 +4,7 @@ import { CampaignPressError, ExitCode } from '../../errors.js';
 import type { Finding } from '../../translators/check.js';
 import type { ImportedNamespace } from '../../translators/xliff.js';
 import { type Ctx, printTable } from '../io.js';
-import { localeOption } from '../options.js';
+import { asOfOption, localeOption } from '../options.js';
 import { printFindings, printJson } from '../report.js';
 
 /** The locale table and the campaigns, for the translator commands. */
@@ -14,6 +14,13 @@ async function openLocales(ctx: Ctx) {
   const root = ctx.root();
   const table = loadLocaleTable(path.join(root, 'locales'));
   return { root, table, ...loadLocaleProject(root, table) };
+}
+
+function asOfDate(given: string | undefined, today: () => string): string {
+  if (given === undefined) return today();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(given) || Number.isNaN(Date.parse(given)))
+    throw new CampaignPressError('schema-invalid', `--as-of ${given}: not a date`, { field: '--as-of' }, 'Write it as YYYY-MM-DD.');
+  return given;
 }
 
 export function registerLocales(program: Command, ctx: Ctx): void {
@@ -46,6 +53,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
     .requiredOption('-l, --locale <code>', 'the target language')
     .addOption(new Option('--format <format>', 'XLIFF version').choices(['xliff12', 'xliff2'] as const).default('xliff12' as const))
     .option('-o, --out <file>', 'write here instead of stdout')
+    .addOption(asOfOption("date the testimonies' consent must hold on (default: today)"))
     .addHelpText(
       'after',
       '\nExamples:\n  $ campaign-press locales export -l ckb --format xliff2 -o ckb.xlf\n  $ campaign-press locales export -l ar > ar.xlf',
@@ -54,10 +62,15 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       const { exportXliff } = await import('../../translators/xliff.js');
       const { writeFileAtomic } = await import('../../util/files.js');
       const { root, table, project } = await openLocales(ctx);
-      const r = await exportXliff(root, table, project.campaigns, o.locale, o.format);
+      const { today } = await import('../../pipeline/steps/load.js');
+      const r = await exportXliff(root, table, project.campaigns, o.locale, o.format, asOfDate(o.asOf, today));
       if (o.out) await writeFileAtomic(ctx.resolve(o.out), r.xml);
       else ctx.out(r.xml);
-      ctx.err(`exported ${r.units} units for ${o.locale} (${r.untranslated} untranslated)${o.out ? ` to ${o.out}` : ''}\n`);
+      ctx.err(
+        `exported ${r.units} units for ${o.locale} (${r.untranslated} untranslated; ${r.documents} documents)${o.out ? ` to ${o.out}` : ''}\n`,
+      );
+      // Ids only, never text: the operator learns what was held back and why.
+      for (const h of r.withheld) ctx.err(`withheld testimony ${h.testimony}: ${h.rules.join(', ')}\n`);
       ctx.setExit(ExitCode.ok);
     });
 
@@ -66,6 +79,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
     .description('import XLIFF files back into locales/<lng>/*.json, unit by unit; refused units are listed and the rest written')
     .argument('<file...>', 'XLIFF 1.2 or 2.0 files')
     .option('--as <locale>', 'the locale the file is for, when its target language says otherwise (a Dari file tagged fa)')
+    .addOption(asOfOption("date the testimonies' consent must hold on (default: today)"))
     .option('--force', 'keep the imported files even when the check finds errors')
     .option('--json', 'print the findings as JSON on stdout')
     .addHelpText(
@@ -75,6 +89,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
     .action(async (files, o) => {
       const { importXliff } = await import('../../translators/xliff.js');
       const { checkLocales } = await import('../../translators/check.js');
+      const { today } = await import('../../pipeline/steps/load.js');
       const { readTextInside, removeFile, writeFileAtomic } = await import('../../util/files.js');
       const { root, table, project } = await openLocales(ctx);
       const imported: ImportedNamespace[] = [];
@@ -84,7 +99,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
         // The XLIFF comes from a translator's tool: valid UTF-8, no NUL, bounded size.
         const abs = ctx.resolve(f);
         const xml = readTextInside(path.dirname(abs), abs, { maxBytes: 32 * 1024 * 1024, where: { file: f } }).text;
-        const r = await importXliff(root, table, project.campaigns, xml, f, { as: o.as });
+        const r = await importXliff(root, table, project.campaigns, xml, f, { as: o.as, asOf: asOfDate(o.asOf, today) });
         imported.push(...r.namespaces);
         for (const u of r.refused)
           refused.push({
@@ -103,7 +118,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
           i.file,
           (() => {
             try {
-              return readTextInside(path.join(root, 'locales'), i.file).text;
+              return readTextInside(root, i.file).text;
             } catch (e) {
               // A namespace the locale did not have yet: undoing the import deletes it.
               if (e instanceof CampaignPressError && e.code === 'path-not-found') return undefined;
@@ -111,7 +126,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
             }
           })(),
         );
-        await writeFileAtomic(i.file, i.json);
+        if (previous.get(i.file) !== i.content) await writeFileAtomic(i.file, i.content);
       }
       const lngs = [...new Set(imported.map((i) => i.locale))];
       const { loadLocaleProject } = await import('../../translators/check.js');
@@ -126,7 +141,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
           else await writeFileAtomic(file, old);
         }
       }
-      if (o.json) printJson(ctx, { imported: imported.map(({ json: _j, ...rest }) => rest), findings, refused: refused.length, kept });
+      if (o.json) printJson(ctx, { imported: imported.map(({ content: _c, ...rest }) => rest), findings, refused: refused.length, kept });
       else {
         printFindings(ctx, findings);
         for (const u of refused) ctx.err(`not written: ${u.key} (${u.rule})\n`);
