@@ -9,6 +9,8 @@ export const ExitCode = {
   invalidInput: 2,
   consentRefused: 3,
   renderFailed: 4,
+  /** Stopped by SIGINT (the CLI answers SIGTERM with 143, as shells expect). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -128,6 +130,15 @@ export const catalog = {
     hint: 'Remove the {{…}}, }} or $t( from that text: it is template syntax, not words to print.',
   },
   'output-unsafe': { exit: ExitCode.invalidInput, hint: 'Output paths must stay inside the output folder.' },
+  'output-collision': {
+    exit: ExitCode.invalidInput,
+    hint: 'Two planned assets would be written to one file. Rename a format or a testimony, or remove the repeated output.',
+  },
+  'manifest-invalid': {
+    exit: ExitCode.invalidInput,
+    hint: 'The manifest was edited or damaged. Build again into a fresh output folder; never edit manifest.json by hand.',
+  },
+  interrupted: { exit: ExitCode.interrupted, hint: 'The build was stopped by a signal; run it again to finish.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
 } as const satisfies Record<string, { exit: ExitCode; hint: string }>;
 
@@ -232,4 +243,30 @@ export function exitCodeFor(problems: readonly { code: string }[]): ExitCode {
     code = Math.max(code, entry?.exit ?? ExitCode.internal) as ExitCode;
   }
   return code;
+}
+
+/** "Did you mean …?" for a misspelled name among `candidates` (edit distance, or a shared prefix), or undefined. */
+export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
+  const x = input.toLowerCase();
+  const scored = [...new Set(candidates)]
+    .map((c) => ({ c, d: editDistance(x, c.toLowerCase()) }))
+    .filter(({ c, d }) => d <= Math.max(1, Math.floor(c.length / 3)) || (x.length >= 3 && c.toLowerCase().startsWith(x)))
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c, 'en'))
+    .slice(0, 3)
+    .map(({ c }) => `"${c}"`);
+  return scored.length ? `Did you mean ${scored.join(' or ')}?` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }

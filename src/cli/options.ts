@@ -1,5 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
 import type { BuildOptions } from '../pipeline/run.js';
+import { CampaignPressError } from '../errors.js';
 import type { Ctx } from './io.js';
 
 /** Flags shared by several commands, typed end to end (no casts between a flag and what it feeds). */
@@ -31,11 +32,7 @@ export function withBuildOptions<A extends unknown[]>(cmd: Command<A, {}, {}>) {
     .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
     .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
     .option('--no-cache', 'render every asset again, even when unchanged')
-    .addOption(
-      new Option('--concurrency <n>', 'pages rendering at once (default: half the cores, at most 4)').argParser((v) =>
-        Number.parseInt(v, 10),
-      ),
-    )
+    .option('--concurrency <n>', 'pages rendering at once, 1 to 16 (default: half the cores, at most 4)')
     .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
     .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
     .option('--json', 'print one JSON report on stdout; progress goes to stderr');
@@ -51,14 +48,14 @@ export interface BuildFlags {
   skipRefused?: boolean;
   strict?: boolean;
   cache?: boolean;
-  concurrency?: number;
+  concurrency?: string;
   chromium?: string;
   shard?: string;
 }
 
 /** Parsed flags -> build options (build, bundle, check and preview share them). */
 export async function toBuildOptions(ctx: Ctx, dir: string, o: BuildFlags): Promise<BuildOptions> {
-  const { parseShard } = await import('../pipeline/steps/load.js');
+  const { parseAsOf, parseShard } = await import('../pipeline/steps/load.js');
   return {
     root: ctx.root(),
     campaignDir: ctx.resolve(dir),
@@ -66,12 +63,25 @@ export async function toBuildOptions(ctx: Ctx, dir: string, o: BuildFlags): Prom
     locales: o.locale,
     only: o.only,
     region: o.region,
-    asOf: o.asOf,
+    asOf: o.asOf === undefined ? undefined : parseAsOf(o.asOf),
     skipRefused: !!o.skipRefused,
     strict: !!o.strict,
     cache: o.cache !== false,
-    concurrency: o.concurrency,
+    concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency),
     chromium: o.chromium ?? ctx.io.env.CAMPAIGN_PRESS_CHROMIUM,
     shard: o.shard ? parseShard(o.shard) : undefined,
   };
+}
+
+/** Pages rendering at once: a whole number from 1 to 16 ("2x" and "0" are refused, not read as 2 and the default). */
+export function parseConcurrency(v: string): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new CampaignPressError(
+      'usage',
+      `--concurrency "${v}" is not a whole number from 1 to 16`,
+      { field: '--concurrency' },
+      'Each page is a Chromium tab using about 100 MB; on a laptop use 2, on a large CI machine up to 8.',
+    );
+  return n;
 }

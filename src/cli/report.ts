@@ -65,7 +65,8 @@ function printRefusals(ctx: Ctx, r: BuildReport): void {
   if (blocking) ctx.err(`  ${c.dim('hint:')} fix the consent record, or pass --skip-refused to build without the refused testimonies.\n`);
 }
 
-export function printBuildReport(ctx: Ctx, r: BuildReport, verb: string): void {
+/** `code` is the exit code the command returns (a signal's 130 or 143 is not in the report). */
+export function printBuildReport(ctx: Ctx, r: BuildReport, verb: string, code: number = exitCodeFor(r.errors)): void {
   const { c } = ctx;
   for (const w of r.warnings) printProblem(ctx, w, 'warning');
   // Consent refusals are listed once, grouped below; --json has each one.
@@ -73,9 +74,10 @@ export function printBuildReport(ctx: Ctx, r: BuildReport, verb: string): void {
   if (r.refusals.length) printRefusals(ctx, r);
   const s = r.stats;
   const summary = `${verb}: ${s.planned} planned, ${s.rendered} rendered, ${s.cached} unchanged, ${s.refused} refused${s.removed ? `, ${s.removed} stale removed` : ''} in ${s.seconds} s`;
-  const code = exitCodeFor(r.errors);
   if (code === ExitCode.ok)
     ctx.err(`${c.green('done')} ${summary}${r.campaign && verb === 'build' ? ` -> ${path.join(r.out, r.campaign)}` : ''}\n`);
+  else if (r.errors.some((e) => e.code === 'interrupted'))
+    ctx.err(`${c.red('interrupted')} ${summary} (exit ${code}; previous outputs kept)\n`);
   else ctx.err(`${c.red('failed')} ${summary} (exit ${code}; nothing was written)\n`);
 }
 

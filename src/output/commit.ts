@@ -35,6 +35,8 @@ export interface CommitInput {
   previous: Manifest | undefined;
   /** Whether a previous asset falls inside this build's slice (locales, --only, shard). */
   inScope: (a: ManifestAsset) => boolean;
+  /** Every path the full plan has: an earlier asset outside the slice is kept only while it is planned. */
+  fullPlan: ReadonlySet<string>;
   manifest: { campaign: string; asOf: string; regions: string[]; refusals: Refusal[]; shard?: string };
 }
 
@@ -57,16 +59,82 @@ export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
   let removed = 0;
   for (const a of inp.previous?.assets ?? []) {
     if (built.has(a.path)) continue;
-    if (inp.inScope(a)) {
-      const p = path.join(inp.campaignOut, a.path);
-      if (isInside(inp.campaignOut, p)) await fs.rm(p, { force: true });
-      removed++;
-    } else kept.push(a);
+    if (!inp.inScope(a) && inp.fullPlan.has(a.path)) {
+      kept.push(a);
+      continue;
+    }
+    const p = path.join(inp.campaignOut, a.path);
+    if (isInside(inp.campaignOut, p)) await fs.rm(p, { force: true });
+    removed++;
   }
   const m = inp.manifest;
   const manifest = createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard);
   await writeFileAtomic(path.join(inp.campaignOut, 'manifest.json'), renderManifest(manifest));
+  removed += await sweepUnlisted(inp.campaignOut, new Set(manifest.assets.map((a) => a.path)));
   return { manifest, removed };
+}
+
+/** Files the tool writes besides the assets; never swept. */
+const KEEP = /^(manifest\.json|SHA256SUMS|contact-sheet\.[a-z]+)$/;
+/** Only rendered outputs are swept: whatever else a person put in the folder stays. */
+const OUTPUT_FILE = /\.(png|jpe?g|pdf|webp)$/i;
+
+/**
+ * Remove rendered files the manifest does not list (left by an older build whose manifest was
+ * lost or damaged, or by a crash between rename and manifest), and the folders they leave empty.
+ */
+async function sweepUnlisted(campaignOut: string, listed: ReadonlySet<string>): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string): Promise<boolean> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    let empty = true;
+    for (const e of entries) {
+      const abs = path.join(dir, e.name);
+      const rel = path.relative(campaignOut, abs).split(path.sep).join('/');
+      if (e.name.startsWith('.')) empty = false;
+      else if (e.isDirectory()) {
+        if (await walk(abs)) await fs.rmdir(abs);
+        else empty = false;
+      } else if (e.isFile() && OUTPUT_FILE.test(e.name) && !listed.has(rel) && !(dir === campaignOut && KEEP.test(e.name))) {
+        await fs.rm(abs, { force: true });
+        removed++;
+      } else empty = false;
+    }
+    return empty;
+  };
+  await walk(campaignOut);
+  return removed;
+}
+
+/**
+ * Staging folders of builds that no longer run (killed, or crashed before cleaning up). A
+ * staging folder is named after its process id; one whose process is alive is left alone.
+ */
+export async function removeStaleStaging(campaignOut: string): Promise<number> {
+  const names = await fs.readdir(campaignOut).catch((e: NodeJS.ErrnoException) => {
+    // No output folder yet: nothing is stale.
+    if (e.code === 'ENOENT') return [] as string[];
+    throw e;
+  });
+  let removed = 0;
+  for (const n of names) {
+    const m = /^\.staging-(\d+)-[0-9a-f]+$/.exec(n);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await fs.rm(path.join(campaignOut, n), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Remove a failed or interrupted build's staging folder; the previous outputs stay as they were. */

@@ -2,7 +2,7 @@ import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Campaign } from '../campaign/load.js';
 import type { Channel } from '../campaign/schema.js';
-import type { ManifestAsset, Manifest } from './manifest.js';
+import { type ManifestAsset, parseManifest } from './manifest.js';
 import type { Template } from '../templates/engine.js';
 import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
 
@@ -95,20 +95,18 @@ export async function recall(consentId: string, dir: string): Promise<{ hits: Re
     let entries: Dirent[];
     try {
       entries = await fs.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
+    } catch (e) {
+      // No output folder yet means no asset used the record; anything else (a folder that cannot
+      // be read) could hide one, so it fails.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && depth === 0) return;
+      throw e;
     }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') await walk(p, depth + 1);
       else if (e.isFile() && e.name === 'manifest.json') {
-        let m: Manifest;
-        try {
-          m = JSON.parse(await fs.readFile(p, 'utf8')) as Manifest;
-        } catch {
-          continue;
-        }
-        if (m.manifest_version !== 1 || !Array.isArray(m.assets)) continue;
+        // A damaged manifest fails the recall rather than hide an asset that must be taken down.
+        const m = parseManifest(await fs.readFile(p, 'utf8'), p);
         manifests++;
         for (const a of m.assets) {
           if (a.consent_ids.includes(consentId))

@@ -1,40 +1,66 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Refusal } from '../consent/gate.js';
+import { z } from 'zod';
+import { RULES, type Refusal, type RuleCode } from '../consent/gate.js';
+import { CampaignPressError } from '../errors.js';
 import { buildDate } from '../util/dates.js';
 import { VERSION } from '../version.js';
 
-export interface ManifestAsset {
-  path: string;
-  sha256: string;
-  bytes: number;
-  width?: number;
-  height?: number;
-  pages?: number;
-  page_size_mm?: [number, number];
-  locale: string;
-  template: string;
-  format: string;
-  output: string;
-  channel: string;
-  consent_ids: string[];
-  testimonies: string[];
-  /** Content key: hash of template, data, strings, fonts, options and renderer version. */
-  key: string;
-}
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
+const ruleCode = z.enum(Object.keys(RULES) as [RuleCode, ...RuleCode[]]);
 
-export interface Manifest {
-  manifest_version: 1;
-  generator: string;
-  campaign: string;
-  as_of: string;
-  regions: string[];
+/** What a manifest must hold to be trusted when it is read back (cache, stale removal, bundle, recall). */
+const manifestAssetSchema = z.object({
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path inside the campaign folder'),
+  sha256: sha256Hex,
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  pages: z.number().int().positive().optional(),
+  page_size_mm: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+  locale: z.string().min(1),
+  template: z.string().min(1),
+  format: z.string().min(1),
+  output: z.string().min(1),
+  channel: z.string().min(1),
+  consent_ids: z.array(z.string()),
+  testimonies: z.array(z.string()),
+  /** Content key: hash of template, data, strings, fonts, options and renderer version. */
+  key: z.string(),
+});
+
+const refusalSchema = z.object({
+  testimony: z.string(),
+  consent_id: z.string().nullable(),
+  rule: ruleCode,
+  reason: z.string(),
+  asset: z.string(),
+  locale: z.string(),
+  template: z.string(),
+  format: z.string(),
+});
+
+const manifestSchema = z.object({
+  manifest_version: z.literal(1),
+  generator: z.string(),
+  campaign: z.string().min(1),
+  as_of: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  regions: z.array(z.string()),
   /** Set on a shard's manifest (K/N); `bundle --merge` joins shards into one manifest without it. */
-  shard?: string;
-  built_at?: string;
-  assets: ManifestAsset[];
-  refusals: Refusal[];
-}
+  shard: z
+    .string()
+    .regex(/^\d+\/\d+$/)
+    .optional(),
+  built_at: z.string().optional(),
+  assets: z.array(manifestAssetSchema),
+  refusals: z.array(refusalSchema),
+});
+
+export type ManifestAsset = z.infer<typeof manifestAssetSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
 
 export function createManifest(
   campaign: string,
@@ -65,11 +91,36 @@ export function renderManifest(m: Manifest): string {
   return `${JSON.stringify(m, null, 2)}\n`;
 }
 
-export async function readManifest(dir: string): Promise<Manifest | undefined> {
+/** Parse a manifest's text; a broken or foreign file is an error naming the file and the field. */
+export function parseManifest(text: string, file: string): Manifest {
+  let data: unknown;
   try {
-    const m = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    return m.manifest_version === 1 && Array.isArray(m.assets) ? m : undefined;
-  } catch {
-    return undefined;
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new CampaignPressError('manifest-invalid', `${file} is not JSON: ${(e as Error).message}`, { file });
   }
+  const r = manifestSchema.safeParse(data);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+  throw new CampaignPressError('manifest-invalid', `${file}: ${field ? `${field}: ` : ''}${issue.message}`, {
+    file,
+    field: field || undefined,
+  });
+}
+
+/** The manifest in `dir`, or undefined when there is none. A manifest that does not parse throws. */
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  const file = path.join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+  return parseManifest(text, file);
 }

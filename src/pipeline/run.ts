@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Refusal } from '../consent/gate.js';
 import { CampaignPressError, Diagnostics, ExitCode, exitCodeFor, type Problem, toProblem, ValidationErrors } from '../errors.js';
-import { commitStaged, discardStaging, readManifest, reusable } from '../output/commit.js';
-import type { ManifestAsset } from '../output/manifest.js';
-import { isInside } from '../util/files.js';
+import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
+import type { Manifest, ManifestAsset } from '../output/manifest.js';
+import { displayPath, isInside } from '../util/files.js';
 import { loadImages } from './steps/images.js';
-import { type BuildScope, inShard, loadProject, resolveScope, type Shard } from './steps/load.js';
+import { type BuildScope, inShard, type LoadedProject, loadProject, resolveScope, type Shard } from './steps/load.js';
 import { planStep } from './steps/plan.js';
 import { type ProgressEvent, renderStep } from './steps/render.js';
 
@@ -38,6 +38,8 @@ export interface BuildOptions {
   /** Build only the K-th of N disjoint slices of the planned assets (1-based). */
   shard?: Shard;
   onProgress?: (e: ProgressEvent) => void;
+  /** Aborted (by the CLI on SIGINT or SIGTERM): rendering stops, staging is removed, nothing is committed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -89,20 +91,18 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   report.campaign = project.campaign.id;
   for (const w of project.campaign.warnings) diag.warn(w);
   const scope = resolveScope(project, opts);
+  const campaignOut = safeOutputFolder(opts, report.out, project);
   const images = await loadImages(project.campaign);
   const planned = planStep(project, scope, images, { root: opts.root, skipRefused: !!opts.skipRefused, strict: !!opts.strict }, diag);
   report.refusals = planned.refusals;
   report.stats.planned = planned.planned;
   report.stats.refused = new Set(planned.refusals.map((r) => r.asset)).size;
   if (planned.blocked || diag.errors.length || opts.dryRun || !planned.inputs) return;
+  if (opts.signal?.aborted) throw interrupted();
 
-  const outRoot = report.out;
-  const campaignOut = path.join(outRoot, project.campaign.id);
-  if (!isInside(outRoot, campaignOut))
-    throw new CampaignPressError('output-unsafe', `output folder for ${project.campaign.id} escapes ${outRoot}`);
-  // The last manifest says which files exist (for stale removal); with the cache on, it also
-  // says which of them can be reused.
-  const previous = await readManifest(campaignOut);
+  await removeStaleStaging(campaignOut);
+  const previous = await previousManifest(campaignOut, diag);
+  // With the cache on, the last manifest also says which outputs can be reused.
   const prevByPath = new Map(opts.cache === false ? [] : (previous?.assets ?? []).map((a) => [a.path, a]));
   const jobs = await Promise.all(
     planned.jobs.map(async (k) => ({ ...k, prev: await reusable(campaignOut, prevByPath.get(k.job.relPath), k.key) })),
@@ -119,6 +119,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
       chromium: opts.chromium,
       concurrency: opts.concurrency,
       onProgress: opts.onProgress,
+      signal: opts.signal,
     },
     diag,
   ).catch(async (e: unknown) => {
@@ -129,8 +130,9 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   report.stats.rendered = rendered.rendered;
   report.stats.cached = rendered.cached;
   report.stats.refused += rendered.refused;
-  if (rendered.failed || diag.errors.length) {
+  if (rendered.failed || diag.errors.length || opts.signal?.aborted) {
     await discardStaging(staging);
+    if (opts.signal?.aborted && !diag.errors.some((e) => e.code === 'interrupted')) diag.error(interrupted());
     return;
   }
   const { manifest, removed } = await commitStaged({
@@ -140,6 +142,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
     assets: rendered.assets,
     previous,
     inScope: (a) => inBuildScope(a, scope),
+    fullPlan: planned.fullPlan,
     manifest: {
       campaign: project.campaign.id,
       asOf: scope.asOf,
@@ -150,6 +153,62 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   });
   report.assets = manifest.assets;
   report.stats.removed = removed;
+}
+
+function interrupted(): CampaignPressError {
+  return new CampaignPressError('interrupted', 'interrupted; previous outputs kept');
+}
+
+/**
+ * <out>/<campaign> must not overlap the sources: inside the campaign, templates, locales or
+ * campaigns folder, a build would write into (and its stale removal delete from) what it reads.
+ */
+function safeOutputFolder(opts: BuildOptions, outRoot: string, { campaign }: LoadedProject): string {
+  const campaignOut = path.join(outRoot, campaign.id);
+  if (!isInside(outRoot, campaignOut))
+    throw new CampaignPressError('output-unsafe', `output folder for ${campaign.id} escapes ${outRoot}`, { field: '--out' });
+  const root = path.resolve(opts.root);
+  const sources: [string, string][] = [
+    [path.resolve(campaign.dir), 'the campaign folder'],
+    [path.join(root, 'templates'), 'the templates folder'],
+    [path.join(root, 'locales'), 'the locales folder'],
+    [path.join(root, 'campaigns'), 'the campaigns folder'],
+  ];
+  for (const [dir, name] of sources) {
+    if (isInside(dir, campaignOut) || isInside(campaignOut, dir))
+      throw new CampaignPressError(
+        'output-unsafe',
+        `--out ${displayPath(outRoot)} would write ${campaign.id}/ ${isInside(dir, campaignOut) ? 'inside' : 'around'} ${name} (${displayPath(dir)})`,
+        { field: '--out' },
+        'Write outputs to a folder of their own, such as out/ at the top of the project (the default).',
+      );
+  }
+  if (isInside(campaignOut, root))
+    throw new CampaignPressError(
+      'output-unsafe',
+      `--out ${displayPath(outRoot)} would put the project folder inside the outputs of ${campaign.id}`,
+      { field: '--out' },
+      'Write outputs to a folder of their own, such as out/ at the top of the project (the default).',
+    );
+  return campaignOut;
+}
+
+/** The last build's manifest; a damaged one is reported and treated as absent (every asset renders again). */
+async function previousManifest(campaignOut: string, diag: Diagnostics): Promise<Manifest | undefined> {
+  try {
+    return await readManifest(campaignOut);
+  } catch (e) {
+    if (!(e instanceof CampaignPressError)) throw e;
+    diag.warn(
+      new CampaignPressError(
+        'manifest-invalid',
+        `${e.message}; it is ignored, every asset renders again`,
+        e.location,
+        'Nothing to do: this build writes a new manifest. If it keeps happening, something else writes to the output folder.',
+      ),
+    );
+    return undefined;
+  }
 }
 
 /** Whether an asset of a previous build belongs to this build's slice (so it is replaced or removed). */

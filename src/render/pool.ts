@@ -44,6 +44,8 @@ export class RenderPool {
   private readonly free: Slot[] = [];
   private readonly waiters: ((s: Slot) => void)[] = [];
   private created = 0;
+  /** Closed for good: a page that fails afterwards is not given a new browser (a signal stopped the build). */
+  private closed = false;
   readonly concurrency: number;
   readonly timeoutMs: number;
   browserVersion = '';
@@ -58,6 +60,7 @@ export class RenderPool {
   }
 
   async start(): Promise<void> {
+    if (this.closed) throw new CampaignPressError('render-failed', 'the render pool was closed');
     if (this.browser) return;
     const resolved = await resolveBrowser(this.options.executablePath);
     const args = [...CHROMIUM_ARGS];
@@ -67,6 +70,10 @@ export class RenderPool {
         executablePath: resolved.executablePath,
         headless: true,
         pipe: true,
+        // The CLI handles signals: it stops the build, removes staging and closes this pool.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
         args,
         timeout: 60_000,
         protocolTimeout: 120_000,
@@ -211,6 +218,7 @@ export class RenderPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const b = this.browser;
     this.browser = undefined;
     this.free.length = 0;

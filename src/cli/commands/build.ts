@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
-import { exitCodeFor } from '../../errors.js';
 import type { Ctx } from '../io.js';
 import { toBuildOptions, withBuildOptions } from '../options.js';
 import { printBuildReport, printJson, progressPrinter } from '../report.js';
+import { catchInterrupt, exitCodeAfter } from '../signals.js';
 
 export function registerBuild(program: Command, ctx: Ctx): void {
   withBuildOptions(
@@ -23,9 +23,16 @@ Examples:
     )
     .action(async (dir, o) => {
       const { build } = await import('../../pipeline/run.js');
-      const report = await build({ ...(await toBuildOptions(ctx, dir, o)), onProgress: progressPrinter(ctx, !!o.json) });
-      if (o.json) printJson(ctx, report);
-      printBuildReport(ctx, report, 'build');
-      ctx.setExit(exitCodeFor(report.errors));
+      const options = await toBuildOptions(ctx, dir, o);
+      const interrupt = catchInterrupt();
+      try {
+        const report = await build({ ...options, onProgress: progressPrinter(ctx, !!o.json), signal: interrupt.signal });
+        const code = exitCodeAfter(report, interrupt);
+        if (o.json) printJson(ctx, report);
+        printBuildReport(ctx, report, 'build', code);
+        ctx.setExit(code);
+      } finally {
+        interrupt.dispose();
+      }
     });
 }

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { CampaignPressError, ExitCode, exitCodeFor } from '../../errors.js';
+import { CampaignPressError, ExitCode } from '../../errors.js';
 import type { BuildReport } from '../../pipeline/run.js';
 import type { Ctx } from '../io.js';
 import { toBuildOptions, withBuildOptions } from '../options.js';
 import { printBuildReport, printJson, progressPrinter } from '../report.js';
+import { catchInterrupt, exitCodeAfter } from '../signals.js';
 
 export function registerBundle(program: Command, ctx: Ctx): void {
   withBuildOptions(
@@ -46,9 +47,15 @@ Examples:
         if (o.shard)
           throw new CampaignPressError('usage', 'bundle a whole build: build the shards, then `bundle --merge` them', { field: '--shard' });
         const { build } = await import('../../pipeline/run.js');
-        report = await build({ ...(await toBuildOptions(ctx, dir, o)), onProgress: progressPrinter(ctx, !!o.json) });
-        printBuildReport(ctx, report, 'build');
-        const code = exitCodeFor(report.errors);
+        const options = await toBuildOptions(ctx, dir, o);
+        const interrupt = catchInterrupt();
+        try {
+          report = await build({ ...options, onProgress: progressPrinter(ctx, !!o.json), signal: interrupt.signal });
+        } finally {
+          interrupt.dispose();
+        }
+        const code = exitCodeAfter(report, interrupt);
+        printBuildReport(ctx, report, 'build', code);
         if (code !== ExitCode.ok || !report.campaign) {
           if (o.json) printJson(ctx, report);
           ctx.setExit(code);

@@ -38,7 +38,10 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       const { checkLocales } = await import('../../translators/check.js');
       const { table, project, findings: loadFindings } = await openLocales(ctx);
       for (const l of o.locale ?? []) {
-        if (!table.has(l)) throw new CampaignPressError('locale-unknown', `--locale ${l}: unknown locale`, { field: '--locale' });
+        if (!table.has(l)) {
+          const e = table.unknownLocale(l, { field: '--locale' });
+          throw new CampaignPressError('locale-unknown', `--locale ${l}: ${e.message}`, e.location, e.hint);
+        }
       }
       const findings = [...loadFindings, ...checkLocales(project, { locales: o.locale })];
       const errors = findings.filter((f) => f.severity === 'error').length;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Resource } from 'i18next';
 import { type Campaign, loadCampaign } from '../../campaign/load.js';
-import { CampaignPressError, ValidationErrors } from '../../errors.js';
+import { CampaignPressError, didYouMean, ValidationErrors } from '../../errors.js';
 import { LABEL_SOURCE } from '../../i18n/keys.js';
 import { isPseudo, type PseudoLocale, pseudoMarkdown, pseudoResources, pseudoText } from '../../i18n/pseudo.js';
 import { type LocaleTable, loadLocaleTable } from '../../i18n/table.js';
@@ -164,6 +164,25 @@ export function loadResources(root: string, table: LocaleTable, campaign: Campai
   return resources;
 }
 
+/** "Did you mean x? Use one of: …" */
+function withSuggestion(input: string, choices: string[]): string {
+  const guess = didYouMean(input, choices);
+  return `${guess ? `${guess} ` : ''}Use one of: ${choices.join(', ')}.`;
+}
+
+/** A build date: YYYY-MM-DD and a real day (2026-02-30 is not). */
+export function parseAsOf(asOf: string): string {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(asOf) ? new Date(`${asOf}T00:00:00Z`) : undefined;
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== asOf)
+    throw new CampaignPressError(
+      'usage',
+      `--as-of "${asOf}" is not a date in the form YYYY-MM-DD`,
+      { field: '--as-of' },
+      'Write the date as year-month-day, for example 2026-06-01 for 1 June 2026.',
+    );
+  return asOf;
+}
+
 function parseOnly(only: string[], templates: ReadonlyMap<string, Template>): { template: string; format?: string }[] {
   return only.map((o) => {
     const [template, format] = o.split(':') as [string, string | undefined];
@@ -173,14 +192,14 @@ function parseOnly(only: string[], templates: ReadonlyMap<string, Template>): { 
         'template-unknown',
         `--only ${o}: the campaign has no output with template "${template}"`,
         { field: '--only' },
-        `Use one of: ${[...templates.keys()].join(', ')}.`,
+        withSuggestion(template, [...templates.keys()]),
       );
     if (format !== undefined && !t.formats.has(format))
       throw new CampaignPressError(
         'format-unknown',
         `--only ${o}: template "${template}" has no format "${format}"`,
         { field: '--only' },
-        `Use one of: ${[...t.formats.keys()].join(', ')}.`,
+        withSuggestion(format, [...t.formats.keys()]),
       );
     return format === undefined ? { template } : { template, format };
   });
@@ -200,10 +219,7 @@ export interface ScopeOptions {
  */
 export function resolveScope(project: LoadedProject, opts: ScopeOptions): BuildScope {
   const { campaign, table, templates } = project;
-  const asOf = opts.asOf ?? today();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) {
-    throw new CampaignPressError('usage', `--as-of ${asOf} is not a date`, { field: '--as-of' }, 'Write the date as YYYY-MM-DD.');
-  }
+  const asOf = parseAsOf(opts.asOf ?? today());
   const locales = opts.locales?.length ? opts.locales : campaign.data.locales;
   for (const l of locales) {
     // Pseudo-locales (en-XA, ar-XB) build any campaign: they are computed from its source text.
@@ -212,9 +228,18 @@ export function resolveScope(project: LoadedProject, opts: ScopeOptions): BuildS
       continue;
     }
     if (!campaign.data.locales.includes(l)) {
+      if (!table.has(l)) {
+        const e = table.unknownLocale(l, { field: '--locale' });
+        throw new CampaignPressError(
+          'locale-unknown',
+          `--locale ${l}: ${e.message}`,
+          e.location,
+          `${e.hint} The campaign is published in ${campaign.data.locales.join(', ')}.`,
+        );
+      }
       throw new CampaignPressError(
         'locale-unknown',
-        `--locale ${l}: the campaign is not published in "${l}"`,
+        `--locale ${l}: the campaign is not published in "${l}" (${table.get(l).english})`,
         { file: campaign.file, line: campaign.lineOf(['locales']), field: '--locale' },
         `Use one of: ${campaign.data.locales.join(', ')}, or add it to locales in campaign.md.`,
       );
@@ -226,7 +251,7 @@ export function resolveScope(project: LoadedProject, opts: ScopeOptions): BuildS
       'usage',
       `--region ${opts.region} is not a distribution region of the campaign`,
       { field: '--region' },
-      `Use one of: ${campaign.data.distribution.regions.join(', ')}.`,
+      withSuggestion(opts.region, campaign.data.distribution.regions),
     );
   }
   const only = parseOnly(opts.only ?? [], templates);

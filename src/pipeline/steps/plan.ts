@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Refusal } from '../../consent/gate.js';
-import { CampaignPressError, type Diagnostics } from '../../errors.js';
+import { CampaignPressError, Diagnostics } from '../../errors.js';
 import { Translator } from '../../i18n/translator.js';
 import { sha256 } from '../../util/files.js';
 import { rendererCodeFingerprint } from '../../version.js';
@@ -68,8 +68,9 @@ export function planStep(
     },
     diag,
   );
-  const fullPlan = new Set(plan.jobs.map((j) => j.relPath));
-  const base = { fullPlan, refusals: plan.refusals, refusedAssets: plan.refusedAssets, denied };
+  const full = fullPlan(project, scope, images, denied);
+  for (const e of collisions(project, full)) diag.error(e);
+  const base = { fullPlan: new Set(full.map((j) => j.relPath)), refusals: plan.refusals, refusedAssets: plan.refusedAssets, denied };
   if (plan.refusedAssets.length && !opts.skipRefused) {
     for (const r of plan.refusals) {
       const t = campaign.testimonies.find((x) => x.id === r.testimony);
@@ -105,6 +106,54 @@ function warnLowContrast(campaign: LoadedProject['campaign'], diag: Diagnostics)
       }),
     );
   }
+}
+
+/**
+ * The plan of a full build (every locale, template and format; every region; refused assets left
+ * out): a narrowed build keeps an earlier output outside its slice only while this still has it.
+ */
+function fullPlan(project: LoadedProject, scope: BuildScope, images: CampaignImages, denied: ReadonlySet<string>): RenderJob[] {
+  const { campaign, templates } = project;
+  const opts = {
+    asOf: scope.asOf,
+    locales: campaign.data.locales,
+    only: [],
+    regions: campaign.data.distribution.regions,
+    skipRefused: true,
+    photoHashes: images.photoHashes,
+    denied,
+  };
+  // Its warnings are the narrowed plan's, or about assets this build does not make.
+  return planRenders(campaign, templates, opts, new Diagnostics()).jobs;
+}
+
+/** Two planned assets with one path would overwrite each other: refused before anything renders, once per pair of outputs. */
+function collisions({ campaign }: LoadedProject, jobs: RenderJob[]): CampaignPressError[] {
+  const what = (j: RenderJob) => `${j.template.name}:${j.format.name}${j.testimonyId ? ` for testimony ${j.testimonyId}` : ''}`;
+  const seen = new Map<string, RenderJob>();
+  const pairs = new Map<string, { first: RenderJob; second: RenderJob; paths: string[] }>();
+  for (const j of jobs) {
+    const first = seen.get(j.relPath);
+    if (!first) {
+      seen.set(j.relPath, j);
+      continue;
+    }
+    const key = `${what(first)}|${what(j)}`;
+    const pair = pairs.get(key) ?? { first, second: j, paths: [] };
+    pair.paths.push(j.relPath);
+    pairs.set(key, pair);
+  }
+  return [...pairs.values()].map(({ first, second, paths }) => {
+    const i = campaign.data.outputs.findIndex((o) => o.template === second.template.name);
+    const where = `${paths[0]}${paths.length > 1 ? ` (and ${paths.length - 1} more)` : ''}`;
+    return new CampaignPressError(
+      'output-collision',
+      what(first) === what(second)
+        ? `${where} is planned twice: ${what(second)} is listed more than once in outputs`
+        : `${where} is planned twice: by ${what(first)} and by ${what(second)}`,
+      { file: campaign.file, line: campaign.lineOf(['outputs', i]), field: `outputs[${i}]` },
+    );
+  });
 }
 
 function warnUntranslatedDescription({ campaign }: LoadedProject, scope: BuildScope, diag: Diagnostics): void {

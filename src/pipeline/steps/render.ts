@@ -35,6 +35,8 @@ export interface RenderStepInput {
   chromium?: string;
   concurrency?: number;
   onProgress?: (e: ProgressEvent) => void;
+  /** On abort no new page starts and Chromium is closed at once; the caller discards the staging folder. */
+  signal?: AbortSignal;
 }
 
 export interface RenderStepResult {
@@ -65,12 +67,20 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
   let done = 0;
   const progress = (job: RenderJob, cached: boolean, ms: number) =>
     inp.onProgress?.({ type: 'asset', done: ++done, total, path: job.relPath, cached, ms });
+  // Errors of pages cut off by the abort are its consequence, not findings: they are dropped.
+  const errorsBefore = diag.errors.length;
+  const stop = () => {
+    res.failed = true;
+    void pool.close();
+  };
+  inp.signal?.addEventListener('abort', stop, { once: true });
   try {
     await Promise.all(
       inp.jobs.map(({ job, key, prev }) =>
         limit(async () => {
           // A quality failure (overflow, glyph) does not stop the others: the report lists every
           // problem at once. A broken browser does.
+          if (inp.signal?.aborted) return;
           if (res.failed && diag.errors.some((e) => BROKEN_BROWSER.has(e.code))) return;
           const t0 = Date.now();
           if (prev) {
@@ -89,7 +99,12 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
       ),
     );
   } finally {
+    inp.signal?.removeEventListener('abort', stop);
     await pool.close();
+  }
+  if (inp.signal?.aborted) {
+    diag.errors.splice(errorsBefore);
+    diag.error(new CampaignPressError('interrupted', 'interrupted; previous outputs kept'));
   }
   return res;
 }
