@@ -270,3 +270,45 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+// Private-use characters: never in a message, so they mark where the asset and locale were.
+const ASSET_MARK = '\uE000';
+const LOCALE_MARK = '\uE001';
+const ASSET_PATH = /\b([a-z]{2,3}(?:-[A-Z]{2})?)\/[\w.-]+\.(?:png|jpg|pdf)\b/g;
+
+/**
+ * One warning per problem, not per asset: warnings that differ only in the asset they name (and
+ * that asset's locale) are merged, listing the locales and how many assets. "testimony t has no
+ * ckb translation; it is left out of ckb/card-square-t.png", repeated for 3 locales and 2
+ * formats, becomes one warning naming ckb, ar and fa and 6 assets.
+ */
+export function groupWarnings(warnings: readonly Problem[]): Problem[] {
+  const groups = new Map<string, { first: Problem; template: string; locales: string[]; assets: string[] }>();
+  const out: (Problem | string)[] = [];
+  for (const w of warnings) {
+    const assets = [...w.message.matchAll(ASSET_PATH)];
+    const locale = assets[0]?.[1];
+    if (!locale || assets.some((a) => a[1] !== locale)) {
+      out.push(w);
+      continue;
+    }
+    const template = w.message.replace(ASSET_PATH, ASSET_MARK).replace(new RegExp(`\\b${locale}\\b`, 'g'), LOCALE_MARK);
+    const key = `${w.code}|${w.file ?? ''}|${w.field ?? ''}|${template}`;
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, { first: w, template, locales: [locale], assets: assets.map((a) => a[0]) });
+      out.push(key);
+      continue;
+    }
+    if (!g.locales.includes(locale)) g.locales.push(locale);
+    for (const a of assets) if (!g.assets.includes(a[0])) g.assets.push(a[0]);
+  }
+  return out.map((x) => {
+    if (typeof x !== 'string') return x;
+    const g = groups.get(x)!;
+    if (g.assets.length === 1) return g.first;
+    const shown = `${g.assets.length} assets (${g.assets.slice(0, 2).join(', ')}${g.assets.length > 2 ? ', …' : ''})`;
+    const message = g.template.split(LOCALE_MARK).join(g.locales.join(', ')).replace(ASSET_MARK, shown).split(ASSET_MARK).join('them');
+    return { ...g.first, message };
+  });
+}

@@ -126,8 +126,10 @@ export function listFiles(dir: string): string[] {
     let names: string[];
     try {
       names = readdirSync(d);
-    } catch {
-      return;
+    } catch (e) {
+      // A folder that was never created holds no files; any other failure is the test's problem.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
     }
     for (const n of names) {
       const p = path.join(d, n);

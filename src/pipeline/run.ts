@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Refusal } from '../consent/gate.js';
-import { CampaignPressError, Diagnostics, ExitCode, exitCodeFor, type Problem, toProblem, ValidationErrors } from '../errors.js';
+import {
+  CampaignPressError,
+  Diagnostics,
+  ExitCode,
+  exitCodeFor,
+  groupWarnings,
+  type Problem,
+  toProblem,
+  ValidationErrors,
+} from '../errors.js';
 import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
 import { displayPath, isInside } from '../util/files.js';
@@ -79,7 +88,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     else throw e;
   }
   if (diag.errors.length) report.assets = [];
-  report.warnings = diag.warnings.map(toProblem);
+  report.warnings = groupWarnings(diag.warnings.map(toProblem));
   report.errors = diag.errors.map(toProblem);
   report.stats.seconds = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
   report.exitCode = exitCodeFor(diag.errors);

@@ -268,12 +268,3 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 export async function removeFile(file: string): Promise<void> {
   await fs.rm(file, { force: true });
 }
-
-export async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { campaignMd, listFiles, makeProject, runCli, testimonyMd, writeFiles } from '../helpers.js';
+import { campaignMd, defaultConsent, listFiles, makeProject, runCli, testimonyMd, writeFiles } from '../helpers.js';
 
 /**
  * Errors found before anything renders: exit 2, a message naming what to change, nothing written.
@@ -201,5 +201,27 @@ describe('manifests read back', () => {
     const r = await cli(['recall', 'CR-TEST-0001', '--out', 'nowhere']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/0 asset\(s\) used CR-TEST-0001 \(searched 0 manifest/);
+  });
+});
+
+describe('warnings, grouped', () => {
+  it('a testimony missing in 3 locales, on cards in 2 formats: one warning naming the three locales', async () => {
+    writeFiles(campaignDir(), {
+      'campaign.md': campaignMd({
+        id: 'c',
+        locales: ['en', 'ckb', 'ar', 'fa'],
+        outputs: '  - template: testimony-card\n    formats: [square, story]',
+      }),
+      'testimonies/karwan.md': testimonyMd({ id: 'karwan', consent: defaultConsent({ locales: 'en, ckb, ar, fa' }) }),
+    });
+    const r = await cli(['check', 'campaigns/c', '--as-of', '2026-06-01', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { warnings: { message: string; file?: string }[] };
+    const karwan = report.warnings.filter((x) => x.message.startsWith('testimony karwan has no'));
+    expect(karwan).toHaveLength(1);
+    expect(karwan[0]!.message).toMatch(
+      /^testimony karwan has no (ckb|ar|fa), (ckb|ar|fa), (ckb|ar|fa) translation; it is left out of 6 assets/,
+    );
+    expect(r.stderr.match(/testimony karwan has no/g)).toHaveLength(1);
   });
 });
