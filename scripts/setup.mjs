@@ -3,7 +3,8 @@
 // It uses only Node's built-ins, because it runs before node_modules exists:
 //   1. checks Node, 2. installs npm packages when the lockfile changed, 3. compiles src/ to dist/,
 //   4. finds Chrome/Chromium, installing Debian/Ubuntu's chromium package when there is none,
-//   5. with --test-tools, installs poppler-utils (pdftoppm, pdftotext, pdffonts) for the tests.
+//   5. with --test-tools, installs poppler-utils (pdftoppm, pdftotext, pdffonts) and translate-toolkit
+//      (xliff2po, po2xliff) for the tests.
 // Fonts come from npm (@fontsource), so step 2 covers them.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -98,6 +99,12 @@ if (wantTestTools) {
     aptInstall(['poppler-utils']);
     if (!tools.every(has))
       fail('the tests need poppler-utils (pdftoppm, pdftotext, pdffonts, pdfinfo); install it with your package manager.');
+  }
+  // The XLIFF interop tests round-trip through translate-toolkit (xliff2po, po2xliff).
+  if (!['xliff2po', 'po2xliff'].every(has)) {
+    aptInstall(['translate-toolkit']);
+    if (!['xliff2po', 'po2xliff'].every(has))
+      fail('the tests need translate-toolkit (xliff2po, po2xliff); install it with your package manager.');
   }
 }
 try {

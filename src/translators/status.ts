@@ -8,7 +8,7 @@ import { CampaignPressError } from '../errors.js';
 import { displayPath, readTextInside } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 
-/** Coverage per locale and namespace: translated, missing, stale and draft (the `locales status` command). */
+/** Coverage per locale and namespace: translated, reviewed, draft, missing and stale (the `locales status` command). */
 
 export interface StatusRow {
   locale: string;
@@ -20,6 +20,8 @@ export interface StatusRow {
   missing: number;
   stale: number;
   draft: number;
+  /** Translated, reviewed and not stale: label files of a locale that is not machine-drafted, documents with status reviewed. */
+  reviewed: number;
   coverage: number;
 }
 
@@ -72,6 +74,7 @@ export function localeStatus(project: LocaleProject): StatusRow[] {
       ...c,
       stale: 0,
       draft: entry.status === 'machine-drafted' ? c.translated : 0,
+      reviewed: entry.status === 'machine-drafted' ? 0 : c.translated,
       coverage: c.total ? c.translated / c.total : 1,
     });
     for (const camp of campaigns) {
@@ -84,6 +87,7 @@ export function localeStatus(project: LocaleProject): StatusRow[] {
       let translated = m.translated;
       let stale = 0;
       let draft = entry.status === 'machine-drafted' ? m.translated : 0;
+      let reviewed = m.translated - draft;
       if (!isSource) {
         const docs = [camp.bodies.get(code), ...camp.testimonies.map((t) => t.translations.get(code))];
         total += docs.length;
@@ -92,6 +96,7 @@ export function localeStatus(project: LocaleProject): StatusRow[] {
           translated++;
           if (d.stale) stale++;
           if (d.status === 'draft') draft++;
+          else if (!d.stale) reviewed++;
         }
       }
       rows.push({
@@ -102,6 +107,7 @@ export function localeStatus(project: LocaleProject): StatusRow[] {
         missing: total - translated,
         stale,
         draft,
+        reviewed,
         coverage: total ? translated / total : 1,
       });
     }

@@ -190,6 +190,11 @@ describe('documents as segments', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('status: draft', 'status: reviewed'));
     // The sample translation may be stale against its source; stamp it first so it counts as reviewed and current.
     expect((await cli(['locales', 'stamp', '-l', 'ckb'])).code).toBe(0);
+    const status = JSON.parse((await cli(['locales', 'status', '--json'])).stdout) as {
+      rows: { locale: string; namespace: string; reviewed: number; draft: number }[];
+    };
+    // One reviewed document (brother-at-sea); the description, returned-home and the machine-drafted labels are drafts.
+    expect(status.rows.find((x) => x.locale === 'ckb' && x.namespace === 'safe-journeys')).toMatchObject({ reviewed: 1 });
     const before = readFileSync(file);
     let xml = (await exportCkb('xliff12')).stdout;
     const block = fileBlock(xml, 'campaigns/safe-journeys/testimonies/brother-at-sea.ckb.md');

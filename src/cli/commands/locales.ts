@@ -179,7 +179,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
 
   locales
     .command('status')
-    .description('coverage per locale and campaign: translated, missing, stale and draft')
+    .description('coverage per locale and campaign: translated, reviewed, missing, stale and draft')
     .option('--json', 'print JSON on stdout (for CI)')
     .addHelpText(
       'after',
@@ -198,13 +198,14 @@ export function registerLocales(program: Command, ctx: Ctx): void {
             r.locale_status,
             r.namespace,
             `${r.translated}/${r.total}`,
+            String(r.reviewed),
             String(r.missing),
             String(r.stale),
             String(r.draft),
             `${Math.floor(r.coverage * 100)}%`,
           ]),
           {
-            head: ['locale', 'language', 'status', 'namespace', 'translated', 'missing', 'stale', 'draft', 'coverage'],
+            head: ['locale', 'language', 'status', 'namespace', 'translated', 'reviewed', 'missing', 'stale', 'draft', 'coverage'],
             padLast: true,
             paint: (i, line) => (rows[i]!.missing ? ctx.c.yellow(line) : line),
           },
