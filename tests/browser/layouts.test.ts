@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -294,5 +295,34 @@ describe('brand colours that do not contrast', () => {
     expect(report.exitCode).toBe(2);
     expect(report.errors.map((e) => e.code)).toContain('contrast-low');
     expect(listFiles(out)).toEqual([]);
+  });
+});
+
+describe('a manual line break in a message', () => {
+  let root: string;
+  let cleanup: () => void;
+  beforeAll(() => ({ root, cleanup } = makeProject()));
+  afterAll(() => cleanup());
+
+  it('breaks the headline where the writer put \\n, and nowhere else on a wide card', async () => {
+    const dir = path.join(root, 'campaigns', 'manual-break');
+    const headline = 'Ask.\nThen go.';
+    writeFiles(dir, {
+      'campaign.md': campaignMd({
+        id: 'manual-break',
+        messages: { headline, subline: 'The sea is real.', cta: 'Call us' },
+        outputs: '  - template: poster\n    formats: [a3]',
+      }),
+    });
+    const out = path.join(root, 'out');
+    const report = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    expect(report.errors).toEqual([]);
+    const lines = execFileSync('pdftotext', ['-raw', path.join(out, 'manual-break', 'en', 'poster-a3.pdf'), '-'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim());
+    // The whole headline fits on one line of an A3 poster; it is two lines because the writer said so.
+    expect(lines).toContain('Ask.');
+    expect(lines).toContain('Then go.');
+    expect(lines).not.toContain('Ask. Then go.');
   });
 });
