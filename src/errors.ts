@@ -86,7 +86,15 @@ export const catalog = {
   'markdown-link': { exit: ExitCode.invalidInput, hint: 'Links may only use https:, tel: or mailto:.' },
   'consent-refused': {
     exit: ExitCode.consentRefused,
-    hint: 'Fix the consent record, or pass --skip-refused to build without the refused testimonies.',
+    hint: 'Build without it (--skip-refused), or re-confirm consent with the person through the protection focal point before publishing it.',
+  },
+  'denylist-input': {
+    exit: ExitCode.invalidInput,
+    hint: 'Rename it to something that does not identify the person. The term is not shown, so that it does not reach logs.',
+  },
+  'photo-misrouted': {
+    exit: ExitCode.invalidInput,
+    hint: 'Use another image here. A testimony photo appears only on its own testimony assets, as its consent allows.',
   },
   'render-glyph-fallback': {
     exit: ExitCode.renderFailed,

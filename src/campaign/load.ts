@@ -1,14 +1,16 @@
 import path from 'node:path';
 import { CampaignPressError, Diagnostics, ValidationErrors } from '../errors.js';
 import type { LocaleTable } from '../i18n/table.js';
-import { displayPath, isDirInside, listInside, readTextInside, resolveInside, sha256 } from '../util/files.js';
+import { displayPath, isDirInside, listInside, readBytesInside, readTextInside, resolveInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { isFresh, translatableSha256 } from './staleness.js';
 import { lineOfPath, validate } from '../util/structured.js';
+import { deniedInputErrors, misroutedPhotoErrors } from '../consent/inputs.js';
 import {
   campaignSchema,
   campaignTranslationSchema,
+  testimonyOutsideConsentSchema,
   testimonySchema,
   testimonyTranslationSchema,
   type CampaignFrontmatter,
@@ -36,6 +38,16 @@ export interface Testimony {
   body: string;
   /** Absolute real path of the photo, checked to be inside the campaign. */
   photoPath?: string;
+  /** sha256 of the photo file as loaded: the one input the gate, `check` and `consent report` share. */
+  photoSha256?: string;
+  /** The file's name in testimonies/. */
+  fileName: string;
+  /** consent.id as written, also when the block is invalid. */
+  consentId?: string;
+  /** consent.identity.denylist_sha256 as written (every 64-hex entry), also when the block is invalid. */
+  denylist: string[];
+  /** Set when the consent block is invalid: the testimony is refused (consent-invalid), the rest builds. */
+  consentInvalid?: { field: string; message: string; line?: number };
   translations: Map<string, TestimonyTranslationFrontmatter & { body: string } & TranslationInfo>;
   /** Line of the consent block, for messages. */
   consentLine?: number;
@@ -60,12 +72,16 @@ export interface Campaign {
   messages: Map<string, Record<string, unknown>>;
   messageFiles: Map<string, string>;
   testimonies: Testimony[];
+  /** Every .md file name in testimonies/ (sources and translations). */
+  testimonyFiles: string[];
   warnings: CampaignPressError[];
   /** Line of a frontmatter field of campaign.md, for messages. */
   lineOf: (path: (string | number)[]) => number | undefined;
 }
 
 const IN_CAMPAIGN = { rootName: 'the campaign folder' };
+/** The image size limit of src/images (which this stage may not import): photos are hashed at load. */
+const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 const IN_LOCALES = { rootName: 'the locales folder' };
 
 /**
@@ -150,6 +166,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     messages: new Map([[data.source_locale, { title: data.title, ...data.messages }]]),
     messageFiles: new Map([[data.source_locale, shownMain]]),
     testimonies: [],
+    testimonyFiles: [],
     warnings: [],
     lineOf: (p) => lineOfPath(fm, p),
   };
@@ -220,6 +237,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
   const names = listInside(dir, tdir, IN_CAMPAIGN)
     .map((e) => e.name)
     .filter((n) => n.endsWith('.md'));
+  campaign.testimonyFiles = names;
   const translations: string[] = [];
   for (const name of names) {
     const parts = name.slice(0, -3).split('.');
@@ -243,8 +261,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     collect(() => {
       const source = readTextInside(dir, file, IN_CAMPAIGN);
       const tf = parseFrontmatter(source.text, shown);
-      const { value, errors: errs } = validate(testimonySchema, tf);
-      if (!value) throw new ValidationErrors(errs);
+      const { value, consentInvalid } = validateTestimony(tf);
       if (value.id !== parts[0]) {
         throw new CampaignPressError('id-mismatch', `id "${value.id}" does not match the file name "${parts[0]}"`, {
           file: shown,
@@ -261,25 +278,30 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
         data: value,
         body: tf.body,
         translations: new Map(),
-        consentLine: value.consent ? lineOfPath(tf, ['consent'], true) : undefined,
+        fileName: name,
+        ...rawConsent(tf.data),
+        consentInvalid,
+        consentLine: consentInvalid?.line ?? (value.consent ? lineOfPath(tf, ['consent'], true) : undefined),
         photoLine: value.photo ? lineOfPath(tf, ['photo']) : undefined,
       };
       if (value.photo) {
         const photo = value.photo;
         t.photoPath = resolveInside(dir, photo, { file: shown, line: lineOfPath(tf, ['photo']), field: 'photo' });
+        const where = { file: shown, line: lineOfPath(tf, ['photo']), field: 'photo' };
+        t.photoSha256 = sha256(readBytesInside(dir, t.photoPath, { ...IN_CAMPAIGN, maxBytes: MAX_IMAGE_BYTES, where }).bytes);
       }
-      if (value.consent) {
-        value.consent.scope.locales.forEach((l, i) => {
-          if (!table.has(l)) {
-            diag.error(
-              table.unknownLocale(l, {
-                file: shown,
-                line: lineOfPath(tf, ['consent', 'scope', 'locales', i]),
-                field: `consent.scope.locales[${i}]`,
-              }),
-            );
-          }
-        });
+      const unknown = value.consent?.scope.locales.findIndex((l) => !table.has(l)) ?? -1;
+      if (value.consent && unknown >= 0) {
+        // Part of the consent block: it refuses this testimony, not the campaign.
+        const field = `consent.scope.locales[${unknown}]`;
+        const line = lineOfPath(tf, ['consent', 'scope', 'locales', unknown]);
+        t.consentInvalid = {
+          field,
+          message: table.unknownLocale(value.consent.scope.locales[unknown]!, { file: shown, line, field }).message,
+          line,
+        };
+        t.consentLine = line;
+        t.data = { ...value, consent: undefined };
       }
       campaign.testimonies.push(t);
     });
@@ -328,6 +350,52 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       src.translations.set(lng, { ...value, body: tf.body, bodyLine: tf.bodyLine, file: shown, status: value.status, stale });
     });
   }
+  // Before any other error is shown: those may quote an id or a file name that is deny-listed.
+  const denied = deniedInputErrors(campaign);
+  if (denied.length) throw new ValidationErrors(denied);
   diag.throwIfErrors();
+  if (logoPath) {
+    const where = { field: 'brand.logo', file: shownMain, line: lineOfPath(fm, ['brand', 'logo']) };
+    const misrouted = misroutedPhotoErrors(campaign, [
+      {
+        ...where,
+        path: logoPath,
+        sha256: sha256(readBytesInside(dir, logoPath, { ...IN_CAMPAIGN, maxBytes: MAX_IMAGE_BYTES, where }).bytes),
+      },
+    ]);
+    if (misrouted.length) throw new ValidationErrors(misrouted);
+  }
   return campaign;
+}
+
+/** consent.id and the deny-list as written, read before validation so that an invalid block still protects. */
+function rawConsent(data: unknown): { consentId?: string; denylist: string[] } {
+  const c = (data as { consent?: { id?: unknown; identity?: { denylist_sha256?: unknown } } } | null)?.consent;
+  const list = c?.identity?.denylist_sha256;
+  return {
+    consentId: typeof c?.id === 'string' ? c.id : undefined,
+    denylist: Array.isArray(list)
+      ? list.filter((h): h is string => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h)).map((h) => h.toLowerCase())
+      : [],
+  };
+}
+
+/**
+ * Validate a testimony. Errors outside the consent block stop the campaign (exit 2); an invalid
+ * consent block only refuses its testimony (FORMAT.md 4.1), naming the first invalid field.
+ */
+function validateTestimony(tf: ReturnType<typeof parseFrontmatter>): {
+  value: TestimonyFrontmatter;
+  consentInvalid?: { field: string; message: string; line?: number };
+} {
+  const full = validate(testimonySchema, tf);
+  if (full.value) return { value: full.value };
+  const inConsent = (e: CampaignPressError) => /^consent(?:$|[.[])/.test(e.location.field ?? '');
+  const loose = validate(testimonyOutsideConsentSchema, tf);
+  if (!loose.value || !full.errors.every(inConsent)) throw new ValidationErrors(full.errors);
+  const first = full.errors[0]!;
+  return {
+    value: { ...loose.value, consent: undefined },
+    consentInvalid: { field: first.location.field!, message: first.message, line: first.location.line },
+  };
 }

@@ -59,7 +59,10 @@ export const campaignTranslationSchema = z.strictObject({
 export const channel = z.enum(['print', 'pdf', 'social', 'web']);
 export type Channel = z.infer<typeof channel>;
 
-export const consentSchema = z.strictObject({
+/** Who may sign off a high-risk testimony (FORMAT.md 4.1): role ids, never free text. */
+export const SIGNOFF_ROLES = ['protection_focal_point', 'comms_lead', 'legal', 'psychosocial_focal_point', 'safeguarding_lead'] as const;
+
+const consentObject = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/, 'use the reference of the signed form, such as CR-2025-ERB-0042'),
   status: z.enum(['pending', 'granted', 'refused', 'withdrawn', 'expired', 'suspended']),
   given_by: z.enum(['self', 'guardian', 'self_and_guardian', 'next_of_kin']),
@@ -96,29 +99,37 @@ export const consentSchema = z.strictObject({
   risk: z.strictObject({
     level: z.enum(['low', 'medium', 'high']),
     pillars_removed: z.array(z.enum(['face', 'name', 'location', 'voice', 'date', 'other'])).default([]),
-    signoff: z.array(z.string().min(1)).default([]),
+    // A sign-off is a role that signed, not a sentence: "protection sign-off PENDING" is invalid.
+    signoff: z.array(z.enum(SIGNOFF_ROLES, { error: `use role ids: ${SIGNOFF_ROLES.join(', ')}` })).default([]),
   }),
+});
+export const consentSchema = consentObject.superRefine((c, ctx) => {
+  if (c.given_by !== 'self' && !c.relationship) {
+    ctx.addIssue({ code: 'custom', path: ['relationship'], message: 'required unless given_by is self' });
+  }
 });
 export type Consent = z.infer<typeof consentSchema>;
 
-export const testimonySchema = z
-  .strictObject({
-    id,
-    title: nonEmpty,
-    quote: nonEmpty.optional(),
-    paraphrase: nonEmpty.optional(),
-    photo: relPath.optional(),
-    content_warning: z.enum(['none', 'loss_of_life', 'violence']).default('none'),
-    // Optional in the schema so that a testimony without consent is refused by the gate
-    // (fail closed, with the rule named) rather than rejected as a typo.
-    consent: consentSchema.optional(),
-  })
-  .superRefine((t, ctx) => {
-    if (t.consent && t.consent.given_by !== 'self' && !t.consent.relationship) {
-      ctx.addIssue({ code: 'custom', path: ['consent', 'relationship'], message: 'required unless given_by is self' });
-    }
-  });
+const testimonyFields = {
+  id,
+  title: nonEmpty,
+  quote: nonEmpty.optional(),
+  paraphrase: nonEmpty.optional(),
+  photo: relPath.optional(),
+  content_warning: z.enum(['none', 'loss_of_life', 'violence']).default('none'),
+  // Optional in the schema so that a testimony without consent is refused by the gate
+  // (fail closed, with the rule named) rather than rejected as a typo.
+  consent: consentSchema.optional(),
+};
+export const testimonySchema = z.strictObject(testimonyFields);
 export type TestimonyFrontmatter = z.infer<typeof testimonySchema>;
+
+/**
+ * The same, with the consent block unchecked: an invalid consent block refuses its testimony
+ * (rule consent-invalid) instead of stopping the campaign, so the rest of the file is validated
+ * on its own and the block separately.
+ */
+export const testimonyOutsideConsentSchema = z.strictObject({ ...testimonyFields, consent: z.unknown().optional() });
 
 export const testimonyTranslationSchema = z.strictObject({
   translation_of: id,

@@ -4,7 +4,7 @@ import type { Campaign } from '../campaign/load.js';
 import type { Channel } from '../campaign/schema.js';
 import { type ManifestAsset, parseManifest } from './manifest.js';
 import type { Template } from '../templates/engine.js';
-import { gateConsent, RULES, type RuleCode } from '../consent/gate.js';
+import { gateTestimony, RULES, type RuleCode } from '../consent/gate.js';
 
 /**
  * What an officer needs to act on: per testimony, its consent dates, what expires or needs
@@ -22,7 +22,7 @@ export interface ConsentRow {
   days_to_expiry: number | null;
   /** Needs action within the window: expired, withdrawn, review due, refused somewhere. */
   action: string[];
-  refused: { locale: string; channel: Channel; rules: RuleCode[] }[];
+  refused: { locale: string; channel: Channel; rules: RuleCode[]; reasons: string[] }[];
   allowed: { locale: string; channel: Channel }[];
 }
 
@@ -36,14 +36,16 @@ export function reportConsent(
   asOf: string,
   within: number,
   regions: string[],
+  /** Build date for granted_on (fail closed: the earliest date anywhere); asOf when absent. */
+  asOfEarliest?: string,
 ): ConsentRow[] {
   const channels = [...new Set([...templates.values()].filter((t) => t.testimonies !== 'none').map((t) => t.channel))].sort() as Channel[];
   return campaign.testimonies.map((t) => {
     const c = t.data.consent;
     const row: ConsentRow = {
       testimony: t.id,
-      consent_id: c?.id ?? null,
-      status: c?.status ?? 'missing',
+      consent_id: c?.id ?? t.consentId ?? null,
+      status: c?.status ?? (t.consentInvalid ? 'invalid' : 'missing'),
       granted_on: c?.granted_on ?? null,
       review_by: c?.review_by ?? null,
       expires_on: c?.expires_on ?? null,
@@ -53,7 +55,8 @@ export function reportConsent(
       refused: [],
       allowed: [],
     };
-    if (!c) row.action.push('no consent record: never published');
+    if (t.consentInvalid) row.action.push(`consent block invalid at ${t.consentInvalid.field}: refused until it matches the signed form`);
+    else if (!c) row.action.push('no consent record: never published');
     else {
       if (c.status !== 'granted') row.action.push(`status is ${c.status}: take down published assets (campaign-press recall ${c.id})`);
       if (row.days_to_expiry! < 0) row.action.push(`expired ${-row.days_to_expiry!} days ago`);
@@ -63,12 +66,9 @@ export function reportConsent(
     }
     for (const locale of campaign.data.locales) {
       for (const channel of channels) {
-        const g = gateConsent(
-          { consent: c, quote: t.data.quote, paraphrase: t.data.paraphrase },
-          { asOf, channel, locale, sourceLocale: campaign.data.source_locale, regions },
-        );
+        const g = gateTestimony(campaign, t, { channel, locale, regions, asOf, asOfEarliest });
         if (g.allowed) row.allowed.push({ locale, channel });
-        else row.refused.push({ locale, channel, rules: g.rules });
+        else row.refused.push({ locale, channel, rules: g.rules, reasons: g.reasons });
       }
     }
     if (row.refused.length && row.allowed.length === 0 && c && c.status === 'granted') row.action.push('refused everywhere: see the rules');

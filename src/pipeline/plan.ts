@@ -1,8 +1,7 @@
 import type { Campaign, Testimony } from '../campaign/load.js';
-import { findDenied } from '../consent/denylist.js';
-import { gateConsent, RULES, type Refusal } from '../consent/gate.js';
-import { markdownText } from '../templates/markdown.js';
-import { isPseudo } from '../i18n/pseudo.js';
+import { decodeUriText, findDenied } from '../consent/denylist.js';
+import { gateTestimony, RULES, type Refusal } from '../consent/gate.js';
+import { markdownText, renderMarkdown } from '../templates/markdown.js';
 import { CampaignPressError, type Diagnostics } from '../errors.js';
 import type { FormatSpec, Template } from '../templates/engine.js';
 
@@ -40,13 +39,16 @@ export interface RenderJob {
 }
 
 export interface PlanOptions {
+  /** Build date for expires_on and review_by (fail closed: the latest date anywhere). */
   asOf: string;
+  /** Build date for granted_on (fail closed: the earliest date anywhere); asOf when absent. */
+  asOfEarliest?: string;
   locales: string[];
   only: { template: string; format?: string }[];
   regions: string[];
   skipRefused: boolean;
-  /** sha256 of each testimony's photo file, by testimony id. */
-  photoHashes: ReadonlyMap<string, string>;
+  /** Unused: the gate takes each photo's sha256 from the campaign as loaded (Testimony.photoSha256). */
+  photoHashes?: ReadonlyMap<string, string>;
   /** Deny-listed hashes (all testimonies' lists): checked here on the text, and again on the rendered asset. */
   denied?: ReadonlySet<string>;
 }
@@ -85,6 +87,11 @@ function localize(
   return { ...base, title: tr.title, body: tr.body, bodyFile: tr.file, quoteSrc: tr.quote, paraphraseSrc: tr.paraphrase };
 }
 
+/** Link targets of Markdown, as written and percent-decoded: a PDF keeps them as /URI strings. */
+export function linkTargets(src: string): string {
+  return [...renderMarkdown(src).html.matchAll(/href="([^"]*)"/g)].map((m) => decodeUriText(m[1]!.replace(/&amp;/g, '&'))).join('\n');
+}
+
 export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, Template>, opts: PlanOptions, diag: Diagnostics): Plan {
   const jobs: RenderJob[] = [];
   const refusals: Refusal[] = [];
@@ -111,25 +118,20 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
           let blocked = false;
           for (const t of group) {
             const c = t.data.consent;
-            const gate = gateConsent(
-              { consent: c, quote: t.data.quote, paraphrase: t.data.paraphrase, photo: t.data.photo },
-              // A pseudo-locale is a layout test of the source text, never published: the source's scope applies.
-              {
-                asOf: opts.asOf,
-                channel: template.channel,
-                locale: isPseudo(locale) ? source : locale,
-                sourceLocale: source,
-                regions: opts.regions,
-                photoSha256: opts.photoHashes.get(t.id),
-              },
-            );
+            const gate = gateTestimony(campaign, t, {
+              channel: template.channel,
+              locale,
+              regions: opts.regions,
+              asOf: opts.asOf,
+              asOfEarliest: opts.asOfEarliest,
+            });
             if (!gate.allowed) {
-              for (const rule of gate.rules) {
+              for (const [i, rule] of gate.rules.entries()) {
                 refusals.push({
                   testimony: t.id,
-                  consent_id: c?.id ?? null,
+                  consent_id: c?.id ?? t.consentId ?? null,
                   rule,
-                  reason: RULES[rule],
+                  reason: `${gate.reasons[i] ?? RULES[rule]}${rule === 'consent-invalid' ? ` (${t.file}:${t.consentInvalid?.line ?? '?'})` : ''}`,
                   asset: rel,
                   locale,
                   template: template.name,
@@ -163,7 +165,13 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
             const { quoteSrc, paraphraseSrc, ...rest } = loc;
             const quote =
               gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
-            if (opts.denied && findDenied([rest.title, quote ?? '', markdownText(rest.body), rest.displayName].join('\n'), opts.denied)) {
+            if (
+              opts.denied &&
+              findDenied(
+                [rest.title, quote ?? '', markdownText(rest.body), linkTargets(rest.body), rest.displayName].join('\n'),
+                opts.denied,
+              )
+            ) {
               refusals.push({
                 testimony: t.id,
                 consent_id: c!.id,

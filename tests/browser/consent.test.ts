@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, loadProject } from '../../src/pipeline/run.js';
 import { recall, reportConsent } from '../../src/output/consent-report.js';
 import { hashTerm } from '../../src/consent/denylist.js';
+import { ValidationErrors } from '../../src/errors.js';
 import {
   campaignMd,
   canaryJpeg,
@@ -318,7 +319,7 @@ describe('deny-list on the rendered asset', () => {
     }
   });
 
-  it('scans file names: a testimony id that carries a deny-listed name refuses its card', async () => {
+  it('a testimony id that carries a deny-listed name is an input error (exit 2), even with --skip-refused', async () => {
     const p = makeProject();
     try {
       const dir = path.join(p.root, 'campaigns', 'f');
@@ -329,12 +330,15 @@ describe('deny-list on the rendered asset', () => {
           consent: defaultConsent({ id: 'CR-F', denylist: `"${hashTerm('Karwan')}"` }),
         }),
       });
-      const r = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out'), asOf: AS_OF, skipRefused: true });
-      expect(r.exitCode).toBe(0);
-      expect(r.refusals).toEqual([
-        expect.objectContaining({ testimony: 'karwan-story', rule: 'denylist', asset: 'en/testimony-card-square-karwan-story.png' }),
-      ]);
-      expect(listFiles(path.join(p.root, 'out', 'f'))).toEqual(['manifest.json']);
+      // The id would reach file names, the manifest and SHA256SUMS (FORMAT.md 4.2).
+      const e = await build({ root: p.root, campaignDir: dir, out: path.join(p.root, 'out'), asOf: AS_OF, skipRefused: true }).catch(
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(ValidationErrors);
+      const errors = (e as ValidationErrors).errors;
+      expect(errors.map((x) => [x.code, x.exitCode])).toEqual([['denylist-input', 2]]);
+      expect(JSON.stringify(errors.map((x) => x.toJSON()))).not.toMatch(/karwan/i);
+      expect(listFiles(path.join(p.root, 'out'))).toEqual([]);
     } finally {
       p.cleanup();
     }

@@ -127,13 +127,16 @@ describe('broken input', () => {
     expect(r.stderr).toMatch(/templates\/evil\/template\.hbs:2: event handler/);
   });
 
-  it('a testimony with an unknown consent field names file, line and field', async () => {
+  it('a testimony with an unknown consent field is refused (consent-invalid), naming file, line and field', async () => {
+    // FORMAT.md 4.1: an invalid consent block refuses its testimony instead of stopping the campaign.
     const r = await buildWith({
-      'campaign.md': campaignMd({ id: 'c' }),
+      'campaign.md': campaignMd({ id: 'c', outputs: '  - template: testimony-card\n    formats: [square]\n    for_each: testimony' }),
       'testimonies/t1.md': testimonyMd({ id: 't1' }).replace('  status: granted', '  status: granted\n  statuss: granted'),
     });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/testimonies\/t1\.md:\d+ consent\.statuss: unknown field/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/consent-invalid/);
+    expect(r.stderr).toMatch(/consent\.statuss: unknown field/);
+    expect(r.stderr).toMatch(/testimonies\/t1\.md:\d+/);
   });
 
   it('reports every problem at once, and --json prints only JSON on stdout', async () => {
