@@ -273,3 +273,9 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<stri
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** What a release is gated against (FORMAT.md 4.1): the campaign as it is now, on a pinned date. */
+export async function releaseCheck(root: string, campaignDir: string, asOf: string, skipRefused = false) {
+  const { loadProject } = await import('../src/pipeline/steps/load.js');
+  return { campaign: loadProject(root, campaignDir).campaign, dates: { asOf, asOfEarliest: asOf }, skipRefused };
+}

@@ -12,6 +12,8 @@ export interface OutStream {
 }
 
 export interface Io {
+  /** Where `consent hash` reads a term given on no command line (process.stdin when absent). */
+  stdin?: AsyncIterable<string | Buffer> & { isTTY?: boolean };
   stdout: OutStream;
   stderr: OutStream;
   env: Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ExitCode, exitCodeFor } from '../errors.js';
+import type { Refusal } from '../consent/gate.js';
+import { catalog, ExitCode, exitCodeFor } from '../errors.js';
 import type { BuildReport, ProgressEvent } from '../pipeline/run.js';
 import type { Finding } from '../translators/check.js';
 import { type Ctx, printProblem, printTable } from './io.js';
@@ -42,10 +43,10 @@ export function progressPrinter(ctx: Ctx, json: boolean): (e: ProgressEvent) => 
 }
 
 /** Consent refusals, grouped by testimony, consent record and rule (--json lists each one). */
-function printRefusals(ctx: Ctx, r: BuildReport): void {
+export function printRefusals(ctx: Ctx, refusals: Refusal[], blocking: boolean): void {
   const { c } = ctx;
+  const r = { refusals };
   const refusedAssets = new Set(r.refusals.map((f) => f.asset)).size;
-  const blocking = r.errors.some((e) => e.code === 'consent-refused');
   ctx.err(`${blocking ? c.red('consent refused') : c.yellow('consent refused (skipped)')} ${refusedAssets} asset(s):\n`);
   const groups = new Map<string, typeof r.refusals>();
   for (const f of r.refusals) {
@@ -62,7 +63,7 @@ function printRefusals(ctx: Ctx, r: BuildReport): void {
       `  ${c.bold(f.testimony)} (${f.consent_id ?? 'no consent'}) ${c.bold(f.rule)}: ${f.reason}\n    ${fs.length} asset(s): ${shown}${fs.length > 3 ? `, +${fs.length - 3} more (--json lists all)` : ''}\n`,
     );
   }
-  if (blocking) ctx.err(`  ${c.dim('hint:')} fix the consent record, or pass --skip-refused to build without the refused testimonies.\n`);
+  if (blocking) ctx.err(`  ${c.dim('hint:')} ${catalog['consent-refused'].hint}\n`);
 }
 
 /** `code` is the exit code the command returns (a signal's 130 or 143 is not in the report). */
@@ -71,7 +72,12 @@ export function printBuildReport(ctx: Ctx, r: BuildReport, verb: string, code: n
   for (const w of r.warnings) printProblem(ctx, w, 'warning');
   // Consent refusals are listed once, grouped below; --json has each one.
   for (const e of r.errors.filter((x) => x.code !== 'consent-refused')) printProblem(ctx, e, 'error');
-  if (r.refusals.length) printRefusals(ctx, r);
+  if (r.refusals.length)
+    printRefusals(
+      ctx,
+      r.refusals,
+      r.errors.some((e) => e.code === 'consent-refused'),
+    );
   const s = r.stats;
   const summary = `${verb}: ${s.planned} planned, ${s.rendered} rendered, ${s.cached} unchanged, ${s.refused} refused${s.removed ? `, ${s.removed} stale removed` : ''} in ${s.seconds} s`;
   if (code === ExitCode.ok)

@@ -1,3 +1,5 @@
+import { CampaignPressError } from '../errors.js';
+
 /**
  * The build date of the consent gate (FORMAT.md 4.1). Without --as-of, "today" is taken fail-closed
  * across time zones: a consent that has expired anywhere on Earth has expired, and a consent that
@@ -32,4 +34,16 @@ export function isCalendarDate(s: string): boolean {
 /** --as-of pins one date for every comparison; otherwise the fail-closed pair for `now`. */
 export function gateDates(asOf: string | undefined, now: Date = new Date()): GateDates {
   return asOf === undefined ? gateDatesAt(now) : { asOf, asOfEarliest: asOf };
+}
+
+/** The dates for a command's --as-of (checked: a real calendar date), or today, fail closed. */
+export function resolveGateDates(asOf: string | undefined, now: Date = new Date()): GateDates {
+  if (asOf !== undefined && !isCalendarDate(asOf))
+    throw new CampaignPressError(
+      'usage',
+      `--as-of ${asOf} is not a real calendar date`,
+      { field: '--as-of' },
+      'Write the date as YYYY-MM-DD, for example 2026-02-28.',
+    );
+  return gateDates(asOf, now);
 }

@@ -6,6 +6,13 @@ import { buildDate } from '../util/dates.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
 import { createManifest, readManifest, renderManifest, type Manifest, type ManifestAsset } from './manifest.js';
 import { isPseudo } from '../i18n/pseudo.js';
+import type { Campaign } from '../campaign/load.js';
+import type { Channel } from '../campaign/schema.js';
+import type { GateDates } from '../consent/dates.js';
+import { gateTestimony, RULES, type Refusal } from '../consent/gate.js';
+import { deniedHashes } from '../consent/inputs.js';
+import { decodeUriText, findDenied } from '../consent/denylist.js';
+import { deniedInFile } from './scan.js';
 
 /**
  * A release bundle: every asset of the manifest, the manifest and SHA256SUMS, in one zip whose
@@ -20,6 +27,94 @@ export interface BundleResult {
   sha256: string;
   /** Pseudo-locale assets in the output folder that the bundle leaves out. */
   leftOut: string[];
+  /** Assets the release check refused (left out with --skip-refused). */
+  refusals: Refusal[];
+}
+
+/**
+ * A release re-checks consent: every asset it packs is gated again, from its manifest entry,
+ * against the campaign's consent records as they are now, and every byte it writes is scanned
+ * for deny-listed terms. Cards of a testimony withdrawn since the build never reach a zip.
+ */
+export interface ReleaseCheck {
+  campaign: Campaign;
+  dates: GateDates;
+  /** Leave refused assets out (and report them) instead of refusing the release. */
+  skipRefused: boolean;
+}
+
+/** The release was refused: nothing was written. */
+export class ReleaseRefused extends Error {
+  constructor(readonly refusals: Refusal[]) {
+    super(`the release check refused ${new Set(refusals.map((r) => r.asset)).size} asset(s)`);
+    this.name = 'ReleaseRefused';
+  }
+}
+
+function refusal(a: ManifestAsset, testimony: string, consentId: string | null, rule: Refusal['rule'], reason: string): Refusal {
+  return { testimony, consent_id: consentId, rule, reason, asset: a.path, locale: a.locale, template: a.template, format: a.format };
+}
+
+/** Gate one manifest asset again: the refusals it gets now (none when it may still be released). */
+export function regateAsset(a: ManifestAsset, regions: readonly string[], check: ReleaseCheck): Refusal[] {
+  const { campaign, dates } = check;
+  const out: Refusal[] = [];
+  for (const id of a.testimonies) {
+    const t = campaign.testimonies.find((x) => x.id === id);
+    if (!t) {
+      out.push(refusal(a, id, a.consent_ids[0] ?? null, 'consent-missing', 'the testimony is no longer in the campaign'));
+      continue;
+    }
+    const g = gateTestimony(campaign, t, { channel: a.channel as Channel, locale: a.locale, regions, ...dates });
+    if (g.allowed) continue;
+    const consentId = t.data.consent?.id ?? t.consentId ?? null;
+    for (const [i, rule] of g.rules.entries()) out.push(refusal(a, id, consentId, rule, g.reasons[i] ?? RULES[rule]));
+  }
+  return out;
+}
+
+/**
+ * A refusal about an old asset may name a testimony renamed because its id was deny-listed after
+ * the build: such values are replaced, so that the refusal (printed, and kept in the manifest)
+ * does not carry the term.
+ */
+function withoutDenied(r: Refusal, denied: ReadonlySet<string>): Refusal {
+  const hidden = (s: string | null) => (s !== null && findDenied(decodeUriText(s), denied) ? '(not shown: deny-listed)' : s);
+  return { ...r, testimony: hidden(r.testimony)!, consent_id: hidden(r.consent_id), asset: hidden(r.asset)! };
+}
+
+/** Gate every asset; throws ReleaseRefused unless the check skips refused assets. */
+function regate(assets: ManifestAsset[], regions: readonly string[], check: ReleaseCheck): { keep: ManifestAsset[]; refusals: Refusal[] } {
+  const keep: ManifestAsset[] = [];
+  const refusals: Refusal[] = [];
+  const denied = deniedHashes(check.campaign);
+  for (const a of assets) {
+    // Against the regions the manifest says the asset was built for (and will be shown in).
+    const r = regateAsset(a, regions, check).map((x) => withoutDenied(x, denied));
+    if (r.length) refusals.push(...r);
+    else keep.push(a);
+  }
+  if (refusals.length && !check.skipRefused) throw new ReleaseRefused(refusals);
+  return { keep, refusals };
+}
+
+/** A file the release would write carries a deny-listed term: refuse the release (the term is not shown). */
+function scanOrRefuse(name: string, bytes: Buffer, denied: ReadonlySet<string>, asset?: ManifestAsset): void {
+  if (!deniedInFile(name, bytes, denied)) return;
+  // A path that is itself the leak is not repeated in the refusal.
+  const shown = findDenied(decodeUriText(name), denied) ? '(file name not shown)' : (asset?.path ?? name);
+  throw new ReleaseRefused([
+    {
+      testimony: asset?.testimonies[0] ?? '(none)',
+      consent_id: asset?.consent_ids[0] ?? null,
+      rule: 'denylist',
+      reason: RULES.denylist,
+      asset: shown,
+      locale: asset?.locale ?? '',
+      template: asset?.template ?? '',
+      format: asset?.format ?? '',
+    },
+  ]);
 }
 
 /** Zip entry timestamps: SOURCE_DATE_EPOCH, or 1980-01-01 (the zip format's earliest date). */
@@ -28,13 +123,21 @@ function zipDate(): Date {
   return d.getTime() < Date.UTC(1980, 0, 1) ? new Date(Date.UTC(1980, 0, 1)) : d;
 }
 
-export async function bundleCampaign(outRoot: string, campaignId: string): Promise<BundleResult> {
+export async function bundleCampaign(outRoot: string, campaignId: string, check: ReleaseCheck): Promise<BundleResult> {
   const dir = path.join(outRoot, campaignId);
   const manifest = await readManifest(dir);
   if (!manifest) throw new CampaignPressError('path-not-found', `no manifest in ${dir}`, { file: dir }, 'Build the campaign first.');
+  if (manifest.campaign !== check.campaign.id)
+    throw new CampaignPressError('usage', `${dir} holds campaign ${manifest.campaign}, not ${check.campaign.id}`, { file: dir });
   // Pseudo-locale assets are layout tests, never a release.
   const pseudo = manifest.assets.filter((a) => isPseudo(a.locale));
-  const files = manifest.assets.filter((a) => !isPseudo(a.locale)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const gated = regate(
+    manifest.assets.filter((a) => !isPseudo(a.locale)),
+    manifest.regions,
+    check,
+  );
+  const denied = deniedHashes(check.campaign);
+  const files = gated.keep.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const sums: string[] = [];
   const contents: [string, Buffer][] = [];
   for (const a of files) {
@@ -56,15 +159,17 @@ export async function bundleCampaign(outRoot: string, campaignId: string): Promi
         { file: p },
         'Build again; the file was changed after the build.',
       );
+    scanOrRefuse(`${campaignId}/${a.path}`, bytes, denied, a);
     sums.push(`${digest}  ${campaignId}/${a.path}`);
     contents.push([`${campaignId}/${a.path}`, bytes]);
   }
-  // The bundled manifest lists exactly the bundled assets.
-  const manifestBytes = Buffer.from(renderManifest({ ...manifest, assets: files }));
+  // The bundled manifest lists exactly the bundled assets, and what the release check refused.
+  const manifestBytes = Buffer.from(renderManifest({ ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] }));
   sums.push(`${sha256(manifestBytes)}  ${campaignId}/manifest.json`);
   contents.push([`${campaignId}/manifest.json`, manifestBytes]);
   const sumsText = `${sums.join('\n')}\n`;
   contents.push([`${campaignId}/SHA256SUMS`, Buffer.from(sumsText)]);
+  for (const [name, bytes] of contents.slice(-2)) scanOrRefuse(name, bytes, denied);
 
   const zip = new yazl.ZipFile();
   const mtime = zipDate();
@@ -89,6 +194,7 @@ export async function bundleCampaign(outRoot: string, campaignId: string): Promi
     bytes: zipBytes.length,
     sha256: sha256(zipBytes),
     leftOut: pseudo.map((a) => a.path),
+    refusals: gated.refusals,
   };
 }
 
@@ -97,7 +203,11 @@ export async function bundleCampaign(outRoot: string, campaignId: string): Promi
  * into one output folder with one manifest. Every file is checked against its shard's manifest;
  * shards must agree on the campaign, the build date and the refusals, and never overlap.
  */
-export async function mergeShards(dirs: string[], outRoot: string): Promise<{ campaign: string; assets: number }> {
+export async function mergeShards(
+  dirs: string[],
+  outRoot: string,
+  check: ReleaseCheck,
+): Promise<{ campaign: string; assets: number; refusals: Refusal[] }> {
   const manifests: { dir: string; m: Manifest }[] = [];
   for (const d of dirs) {
     let names: string[];
@@ -120,6 +230,13 @@ export async function mergeShards(dirs: string[], outRoot: string): Promise<{ ca
     );
   const first = manifests[0]!.m;
   for (const { dir, m } of manifests) {
+    if (m.campaign !== check.campaign.id)
+      throw new CampaignPressError(
+        'usage',
+        `${dir} holds campaign ${m.campaign}, not ${check.campaign.id}`,
+        { file: dir },
+        'Pass the campaign folder the shards were built from.',
+      );
     if (m.campaign !== first.campaign || m.as_of !== first.as_of)
       throw new CampaignPressError(
         'usage',
@@ -131,8 +248,12 @@ export async function mergeShards(dirs: string[], outRoot: string): Promise<{ ca
   const seen = new Map<string, string>();
   const assets: ManifestAsset[] = [];
   const dest = path.join(outRoot, first.campaign);
-  for (const { dir, m } of manifests) {
-    for (const a of m.assets) {
+  const denied = deniedHashes(check.campaign);
+  // Check everything before writing anything: a refused merge leaves the output folder as it was.
+  const gated = manifests.map(({ dir, m }) => ({ dir, m, ...regate(m.assets, m.regions, check) }));
+  const toWrite: [string, Buffer][] = [];
+  for (const { dir, keep } of gated) {
+    for (const a of keep) {
       if (seen.has(a.path))
         throw new CampaignPressError(
           'usage',
@@ -146,12 +267,18 @@ export async function mergeShards(dirs: string[], outRoot: string): Promise<{ ca
         throw new CampaignPressError('output-unsafe', `${path.join(dir, a.path)} is missing or does not match its manifest`, { file: dir });
       const target = path.join(dest, a.path);
       if (!isInside(dest, target)) throw new CampaignPressError('output-unsafe', `${a.path} escapes ${dest}`);
-      await writeFileAtomic(target, bytes);
+      scanOrRefuse(`${first.campaign}/${a.path}`, bytes, denied, a);
+      toWrite.push([target, bytes]);
       assets.push(a);
     }
   }
-  const refusals = new Map(manifests.flatMap(({ m }) => m.refusals).map((r) => [`${r.asset}|${r.testimony}|${r.rule}`, r]));
-  const merged = createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]);
-  await writeFileAtomic(path.join(dest, 'manifest.json'), renderManifest(merged));
-  return { campaign: first.campaign, assets: assets.length };
+  const newRefusals = gated.flatMap((g) => g.refusals);
+  const refusals = new Map(
+    [...manifests.flatMap(({ m }) => m.refusals), ...newRefusals].map((r) => [`${r.asset}|${r.testimony}|${r.rule}`, r]),
+  );
+  const merged = renderManifest(createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]));
+  scanOrRefuse(`${first.campaign}/manifest.json`, Buffer.from(merged), denied);
+  for (const [target, bytes] of toWrite) await writeFileAtomic(target, bytes);
+  await writeFileAtomic(path.join(dest, 'manifest.json'), merged);
+  return { campaign: first.campaign, assets: assets.length, refusals: newRefusals };
 }

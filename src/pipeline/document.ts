@@ -47,6 +47,17 @@ function pieceView(p: TestimonyPiece, photos: ReadonlyMap<string, string>) {
   };
 }
 
+/**
+ * The images one page may name: the campaign's, plus the photos of this asset's own testimonies
+ * that the gate allowed on it. Another testimony's photo is not in the map, so `{{asset "…"}}`
+ * naming it fails like any unknown image (FORMAT.md 4.1).
+ */
+function jobAssets(job: RenderJob, inp: DocumentInputs): ReadonlyMap<string, string> {
+  const own = job.pieces.filter((p) => p.photo && p.testimony.data.photo && inp.photos.has(p.id));
+  if (!own.length) return inp.assets;
+  return new Map([...inp.assets, ...own.map((p) => [p.testimony.data.photo!, inp.photos.get(p.id)!] as const)]);
+}
+
 export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDocument {
   const { campaign, table, translator } = inp;
   const entry = table.get(job.locale);
@@ -54,7 +65,7 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
   const fonts = fontsFor(entry);
   const px = pagePixels(job.format);
   const testimonies = job.pieces.map((p) => pieceView(p, inp.photos));
-  const ctx: HelperContext = { lng: job.locale, table, translator, assets: inp.assets };
+  const ctx: HelperContext = { lng: job.locale, table, translator, assets: jobAssets(job, inp) };
   const context = {
     _ctx: ctx,
     locale: { code: job.locale, dir: entry.dir, name: entry.name, script: entry.script },

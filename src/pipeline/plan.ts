@@ -47,8 +47,6 @@ export interface PlanOptions {
   only: { template: string; format?: string }[];
   regions: string[];
   skipRefused: boolean;
-  /** Unused: the gate takes each photo's sha256 from the campaign as loaded (Testimony.photoSha256). */
-  photoHashes?: ReadonlyMap<string, string>;
   /** Deny-listed hashes (all testimonies' lists): checked here on the text, and again on the rendered asset. */
   denied?: ReadonlySet<string>;
 }

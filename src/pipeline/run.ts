@@ -14,7 +14,6 @@ import {
 import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
 import { displayPath, isInside } from '../util/files.js';
-import { loadImages } from './steps/images.js';
 import { type BuildScope, inShard, type LoadedProject, loadProject, resolveScope, type Shard } from './steps/load.js';
 import { planStep } from './steps/plan.js';
 import { type ProgressEvent, renderStep } from './steps/render.js';
@@ -101,13 +100,13 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   for (const w of project.campaign.warnings) diag.warn(w);
   const scope = resolveScope(project, opts);
   const campaignOut = safeOutputFolder(opts, report.out, project);
-  const images = await loadImages(project.campaign);
-  const planned = planStep(project, scope, images, { root: opts.root, skipRefused: !!opts.skipRefused, strict: !!opts.strict }, diag);
+  const planned = await planStep(project, scope, { root: opts.root, skipRefused: !!opts.skipRefused, strict: !!opts.strict }, diag);
   report.refusals = planned.refusals;
   report.stats.planned = planned.planned;
   report.stats.refused = new Set(planned.refusals.map((r) => r.asset)).size;
-  if (planned.blocked || diag.errors.length || opts.dryRun || !planned.inputs) return;
+  if (planned.blocked || diag.errors.length || opts.dryRun || !planned.inputs || !planned.images) return;
   if (opts.signal?.aborted) throw interrupted();
+  const images = planned.images;
 
   await removeStaleStaging(campaignOut);
   const previous = await previousManifest(campaignOut, diag);

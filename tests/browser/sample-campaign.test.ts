@@ -24,7 +24,7 @@ function zipEntries(file: string): Promise<{ name: string; mtime: string }[]> {
     });
   });
 }
-import { listFiles, missingWords, pdfFonts, pdfInfo, REPO, sha256 } from '../helpers.js';
+import { listFiles, missingWords, pdfFonts, pdfInfo, REPO, releaseCheck, sha256 } from '../helpers.js';
 
 /** The shipped sample campaign, built for real through Chromium, then decoded. */
 const out = mkdtempSync(path.join(os.tmpdir(), 'cp-sample-'));
@@ -148,9 +148,11 @@ describe('sample campaign safe-journeys', () => {
   });
 
   it('bundles a deterministic zip with SHA256SUMS that verify', async () => {
-    const a = await bundleCampaign(out, 'safe-journeys');
+    const release = await releaseCheck(REPO, campaignDir, '2026-11-28');
+    const a = await bundleCampaign(out, 'safe-journeys', release);
     const first = readFileSync(a.zip);
-    const b = await bundleCampaign(out, 'safe-journeys');
+    const b = await bundleCampaign(out, 'safe-journeys', release);
+    expect(a.refusals).toEqual([]);
     expect(readFileSync(b.zip).equals(first)).toBe(true);
     expect(a.entries).toBe(46); // 44 assets, manifest, SHA256SUMS
     const check = execFileSync('sha256sum', ['-c', path.join('safe-journeys', 'SHA256SUMS')], { cwd: out, encoding: 'utf8' });

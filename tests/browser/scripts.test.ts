@@ -13,6 +13,7 @@ import {
   pdfFonts,
   pdfTextLogical,
   REPO,
+  releaseCheck,
   writeFiles,
 } from '../helpers.js';
 
@@ -187,11 +188,12 @@ describe('scripts', () => {
     expect([...p1, ...p2].sort()).toEqual(whole.assets.map((a) => a.path).sort());
     expect(p1.length).toBeGreaterThan(0);
     expect(p2.length).toBeGreaterThan(0);
-    const a = await bundleCampaign(path.join(root, 'sh-whole'), 'sharded');
-    await mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-2')], path.join(root, 'sh-merged'));
-    const b = await bundleCampaign(path.join(root, 'sh-merged'), 'sharded');
+    const check = await releaseCheck(root, dir, '2026-06-01');
+    const a = await bundleCampaign(path.join(root, 'sh-whole'), 'sharded', check);
+    await mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-2')], path.join(root, 'sh-merged'), check);
+    const b = await bundleCampaign(path.join(root, 'sh-merged'), 'sharded', check);
     expect(b.sha256).toBe(a.sha256);
-    await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'))).rejects.toThrow(
+    await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'), check)).rejects.toThrow(
       /in two shards/,
     );
   });

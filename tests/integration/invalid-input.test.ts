@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { campaignMd, listFiles, makeProject, runCli, testimonyMd, writeFiles } from '../helpers.js';
+import { campaignMd, defaultConsent, listFiles, makeProject, runCli, sha256, testimonyMd, writeFiles } from '../helpers.js';
 
 /** Broken input exits 2, names file:line and field with a hint, and writes nothing. No browser starts. */
 let root: string;
@@ -84,12 +84,13 @@ describe('broken input', () => {
   });
 
   it('a malformed or disguised photo names the testimony file, line and field', async () => {
-    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), {
-      'p.jpg': '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
-    });
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>';
+    writeFiles(path.join(root, 'campaigns', 'c', 'assets'), { 'p.jpg': svg });
+    // Images are decoded only after the gate allowed them (FORMAT.md 4.1): this consent allows the file.
+    const photo = `  photo:\n    permission: obscured\n    sha256: "${sha256(svg)}"\n`;
     const r = await buildWith({
-      'campaign.md': campaignMd({ id: 'c' }),
-      'testimonies/t1.md': testimonyMd({ id: 't1', extra: 'photo: assets/p.jpg\n' }),
+      'campaign.md': campaignMd({ id: 'c', outputs: '  - template: testimony-card\n    formats: [square]\n    for_each: testimony' }),
+      'testimonies/t1.md': testimonyMd({ id: 't1', extra: 'photo: assets/p.jpg\n', consent: defaultConsent({ photo }) }),
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/campaigns\/c\/testimonies\/t1\.md:7 photo: image format "svg" is not accepted; use JPEG, PNG or WebP/);

@@ -30,7 +30,6 @@ function page(locale: string, template: string, format: string) {
       only: [{ template, format }],
       regions: project.campaign.data.distribution.regions,
       skipRefused: true,
-      photoHashes: new Map(),
     },
     diag,
   );

@@ -4,7 +4,7 @@ import { CampaignPressError, ExitCode } from '../../errors.js';
 import type { BuildReport } from '../../pipeline/run.js';
 import type { Ctx } from '../io.js';
 import { toBuildOptions, withBuildOptions } from '../options.js';
-import { printBuildReport, printJson, progressPrinter } from '../report.js';
+import { printBuildReport, printJson, printRefusals, progressPrinter } from '../report.js';
 import { catchInterrupt, exitCodeAfter } from '../signals.js';
 
 export function registerBundle(program: Command, ctx: Ctx): void {
@@ -14,7 +14,7 @@ export function registerBundle(program: Command, ctx: Ctx): void {
       .description('build, then pack the assets, manifest and SHA256SUMS into a deterministic zip')
       .argument('[campaign-dir]', 'the campaign folder, e.g. campaigns/safe-journeys'),
   )
-    .option('--merge <dirs...>', 'instead of building: join the --out folders of shard builds, then bundle')
+    .option('--merge <dirs...>', 'instead of building: join the --out folders of shard builds of <campaign-dir>, then bundle')
     .addHelpText(
       'after',
       `
@@ -24,26 +24,41 @@ Examples:
   # A CI matrix: each machine builds a shard, one job merges them.
   $ campaign-press build campaigns/safe-journeys --shard 1/2 --out shard-1
   $ campaign-press build campaigns/safe-journeys --shard 2/2 --out shard-2
-  $ campaign-press bundle --merge shard-1 shard-2 --out release`,
+  $ campaign-press bundle campaigns/safe-journeys --merge shard-1 shard-2 --out release
+  # Every asset is gated again against the campaign's consent records as they are now.`,
     )
     .action(async (dir, o) => {
-      const { bundleCampaign, mergeShards } = await import('../../output/bundle.js');
+      const { bundleCampaign, mergeShards, ReleaseRefused } = await import('../../output/bundle.js');
       const out = ctx.resolve(o.out);
+      if (!dir)
+        throw new CampaignPressError(
+          'usage',
+          'bundle needs the campaign folder (also with --merge: the release is gated against its consent records)',
+          { field: 'campaign-dir' },
+          'For shards: campaign-press bundle campaigns/<id> --merge shard-1 shard-2 --out release',
+        );
+      const refused = (e: unknown): undefined => {
+        if (!(e instanceof ReleaseRefused)) throw e;
+        printRefusals(ctx, e.refusals, true);
+        if (o.json) printJson(ctx, { refusals: e.refusals, exitCode: ExitCode.consentRefused });
+        ctx.err(`${ctx.c.red('release refused')}: nothing was written (exit 3)\n`);
+        ctx.setExit(ExitCode.consentRefused);
+        return undefined;
+      };
       let campaignId: string;
       let report: BuildReport | undefined;
       if (o.merge) {
-        if (dir) throw new CampaignPressError('usage', 'give either a campaign folder or --merge, not both', { field: '--merge' });
+        const check = await releaseCheck(ctx, dir, o);
         const merged = await mergeShards(
           o.merge.map((d) => ctx.resolve(d)),
           out,
-        );
+          check,
+        ).catch(refused);
+        if (!merged) return;
+        if (merged.refusals.length) printRefusals(ctx, merged.refusals, false);
         campaignId = merged.campaign;
         ctx.err(`merged ${merged.assets} assets of ${o.merge.length} shard folder(s) into ${path.resolve(out, campaignId)}\n`);
       } else {
-        if (!dir)
-          throw new CampaignPressError('usage', 'bundle needs a campaign folder (or --merge with shard folders)', {
-            field: 'campaign-dir',
-          });
         if (o.shard)
           throw new CampaignPressError('usage', 'bundle a whole build: build the shards, then `bundle --merge` them', { field: '--shard' });
         const { build } = await import('../../pipeline/run.js');
@@ -63,7 +78,9 @@ Examples:
         }
         campaignId = report.campaign;
       }
-      const b = await bundleCampaign(out, campaignId);
+      const b = await bundleCampaign(out, campaignId, await releaseCheck(ctx, dir, o)).catch(refused);
+      if (!b) return;
+      if (b.refusals.length) printRefusals(ctx, b.refusals, false);
       if (o.json) printJson(ctx, { ...(report ?? {}), bundle: b });
       if (b.leftOut.length)
         ctx.err(`${ctx.c.yellow('left out')} ${b.leftOut.length} pseudo-locale asset(s) (layout tests are never released)\n`);
@@ -72,4 +89,13 @@ Examples:
       );
       ctx.setExit(ExitCode.ok);
     });
+}
+
+/** The campaign as it is now, and today's fail-closed dates (or --as-of): what a release is gated against. */
+async function releaseCheck(ctx: Ctx, dir: string, o: { asOf?: string; skipRefused?: boolean }) {
+  const { loadProject } = await import('../../pipeline/steps/load.js');
+  const { resolveGateDates } = await import('../../consent/dates.js');
+  const dates = resolveGateDates(o.asOf);
+  const { campaign } = loadProject(ctx.root(), ctx.resolve(dir));
+  return { campaign, dates, skipRefused: !!o.skipRefused };
 }

@@ -10,15 +10,22 @@ export function registerConsent(program: Command, ctx: Ctx): void {
   consent
     .command('hash')
     .description('print the deny-list hash of a term (normalized as FORMAT.md 4.2 says)')
-    .argument('<term>', 'a real name or place, to put in consent.identity.denylist_sha256')
+    .argument('[term]', 'a real name or place, to put in consent.identity.denylist_sha256 (default: read from standard input)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ campaign-press consent hash "Real Name"\n\nOnly the 64-hex digest is printed; the term is never stored or shown.',
+      '\nExamples:\n  $ campaign-press consent hash          # type the name, then Enter and Ctrl-D: it stays out of shell history\n  $ campaign-press consent hash < name.txt\n\nOnly the 64-hex digest is printed; the term is never stored or shown.',
     )
-    .action(async (term) => {
-      if (!term.trim())
-        throw new CampaignPressError('usage', 'the term is empty', { field: 'term' }, 'Give the name or place to hash, in quotes.');
-      const { hashTerm } = await import('../../consent/denylist.js');
+    .action(async (given) => {
+      const term = given ?? (await readTerm(ctx));
+      const { hashTerm, termProblem } = await import('../../consent/denylist.js');
+      const problem = termProblem(term);
+      if (problem)
+        throw new CampaignPressError(
+          'usage',
+          `cannot hash this term: ${problem}`,
+          { field: 'term' },
+          'Hash the full name or place (for a short name, the name with the family name).',
+        );
       ctx.out(`${hashTerm(term)}\n`);
       ctx.setExit(ExitCode.ok);
     });
@@ -44,12 +51,14 @@ export function registerConsent(program: Command, ctx: Ctx): void {
           { field: '--within' },
           'Give a whole number of days, such as 30.',
         );
-      const { loadProject, today } = await import('../../pipeline/steps/load.js');
+      const { loadProject } = await import('../../pipeline/steps/load.js');
       const { reportConsent } = await import('../../output/consent-report.js');
-      const asOf = o.asOf ?? today();
+      const { resolveGateDates } = await import('../../consent/dates.js');
+      // The same dates as build and check: fail closed across time zones unless --as-of pins one.
+      const { asOf, asOfEarliest } = resolveGateDates(o.asOf);
       const { campaign, templates } = loadProject(ctx.root(), ctx.resolve(dir));
       const regions = o.region ? [o.region] : campaign.data.distribution.regions;
-      const rows = reportConsent(campaign, templates, asOf, within, regions);
+      const rows = reportConsent(campaign, templates, asOf, within, regions, asOfEarliest);
       if (o.json) printJson(ctx, { campaign: campaign.id, as_of: asOf, within_days: within, regions, testimonies: rows });
       else {
         ctx.out(
@@ -96,4 +105,21 @@ async function printConsentRows(ctx: Ctx, rows: ConsentRow[], within: number): P
   ctx.out(
     `\n${needs ? c.yellow(`${needs} of ${rows.length} testimonies need action.`) : c.green(`Nothing needs action within ${within} days.`)}\n`,
   );
+}
+
+/** The term from standard input: one line (a trailing newline is not part of it). */
+async function readTerm(ctx: Ctx): Promise<string> {
+  const stdin = ctx.io.stdin ?? process.stdin;
+  if (stdin.isTTY) ctx.err('Type the name or place, then press Enter and Ctrl-D (it is not stored or shown):\n');
+  let text = '';
+  for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  if (lines.length > 1)
+    throw new CampaignPressError(
+      'usage',
+      `standard input holds ${lines.length} lines; give one term`,
+      { field: 'term' },
+      'Hash one name or place at a time.',
+    );
+  return lines[0] ?? '';
 }

@@ -8,38 +8,44 @@ import { ASSET_ORIGIN } from '../../util/origin.js';
 export interface CampaignImages {
   /** Served to the page from memory, by URL. */
   memory: Map<string, MemoryAsset>;
-  /** Campaign-relative path -> URL. */
+  /** Campaign-relative path -> URL, for any template (never a testimony photo). */
   assetUrls: Map<string, string>;
-  /** Testimony id -> photo URL. */
+  /** Testimony id -> photo URL, only for photos the gate allowed on some asset of the plan. */
   photos: Map<string, string>;
-  /** Testimony id -> sha256 of the photo file (the consent record names it). */
-  photoHashes: Map<string, string>;
 }
 
-/** Throws ValidationErrors listing every image that failed, not just the first. */
-export async function loadImages(campaign: Campaign): Promise<CampaignImages> {
-  const images: CampaignImages = { memory: new Map(), assetUrls: new Map(), photos: new Map(), photoHashes: new Map() };
-  const add = async (abs: string, rel: string, kind: 'logo' | 'photo', where: { file: string; line?: number; field: string }) => {
+/**
+ * Throws ValidationErrors listing every image that failed, not just the first. Called after the
+ * gate: `photoIds` are the testimonies whose photo an allowed asset shows; no other photo is read.
+ */
+export async function loadImages(campaign: Campaign, photoIds: ReadonlySet<string>): Promise<CampaignImages> {
+  const images: CampaignImages = { memory: new Map(), assetUrls: new Map(), photos: new Map() };
+  const add = async (abs: string, kind: 'logo' | 'photo', where: { file: string; line?: number; field: string }) => {
     const img = await processImage(abs, kind, where);
     const url = `${ASSET_ORIGIN}/assets/${img.sha256}.${img.contentType === 'image/png' ? 'png' : 'jpg'}`;
     images.memory.set(url, { body: img.bytes, contentType: img.contentType });
-    images.assetUrls.set(rel, url);
     return { url, sourceSha256: img.sourceSha256 };
   };
   const errors: unknown[] = [];
   if (campaign.logoPath && campaign.data.brand.logo) {
-    await add(campaign.logoPath, campaign.data.brand.logo, 'logo', {
-      file: campaign.file,
-      line: campaign.lineOf(['brand', 'logo']),
-      field: 'brand.logo',
-    }).catch((e: unknown) => errors.push(e));
+    const logo = campaign.data.brand.logo;
+    await add(campaign.logoPath, 'logo', { file: campaign.file, line: campaign.lineOf(['brand', 'logo']), field: 'brand.logo' })
+      .then((r) => images.assetUrls.set(logo, r.url))
+      .catch((e: unknown) => errors.push(e));
   }
   for (const t of campaign.testimonies) {
-    if (!t.photoPath || !t.data.photo) continue;
+    if (!t.photoPath || !t.data.photo || !photoIds.has(t.id)) continue;
     try {
-      const r = await add(t.photoPath, t.data.photo, 'photo', { file: t.file, line: t.photoLine, field: 'photo' });
+      const where = { file: t.file, line: t.photoLine, field: 'photo' };
+      const r = await add(t.photoPath, 'photo', where);
+      // The gate approved the bytes it hashed at load; a file swapped since then is not them.
+      if (r.sourceSha256 !== t.photoSha256)
+        throw new CampaignPressError(
+          'image-invalid',
+          'the photo file changed during the build; it is not the file the consent gate checked',
+          where,
+        );
       images.photos.set(t.id, r.url);
-      images.photoHashes.set(t.id, r.sourceSha256);
     } catch (e) {
       errors.push(e);
     }

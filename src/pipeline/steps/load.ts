@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Resource } from 'i18next';
 import { type Campaign, loadCampaign } from '../../campaign/load.js';
+import { resolveGateDates } from '../../consent/dates.js';
 import { CampaignPressError, didYouMean, ValidationErrors } from '../../errors.js';
 import { LABEL_SOURCE } from '../../i18n/keys.js';
 import { isPseudo, type PseudoLocale, pseudoMarkdown, pseudoResources, pseudoText } from '../../i18n/pseudo.js';
@@ -28,7 +29,10 @@ export interface Shard {
 
 /** What one build covers, after the options were checked against the campaign. */
 export interface BuildScope {
+  /** Gate date for expires_on and review_by; without --as-of, the latest date anywhere (FORMAT.md 4.1). */
   asOf: string;
+  /** Gate date for granted_on; without --as-of, the earliest date anywhere. */
+  asOfEarliest: string;
   locales: string[];
   regions: string[];
   only: { template: string; format?: string }[];
@@ -219,7 +223,7 @@ export interface ScopeOptions {
  */
 export function resolveScope(project: LoadedProject, opts: ScopeOptions): BuildScope {
   const { campaign, table, templates } = project;
-  const asOf = parseAsOf(opts.asOf ?? today());
+  const { asOf, asOfEarliest } = resolveGateDates(opts.asOf === undefined ? undefined : parseAsOf(opts.asOf));
   const locales = opts.locales?.length ? opts.locales : campaign.data.locales;
   for (const l of locales) {
     // Pseudo-locales (en-XA, ar-XB) build any campaign: they are computed from its source text.
@@ -255,5 +259,5 @@ export function resolveScope(project: LoadedProject, opts: ScopeOptions): BuildS
     );
   }
   const only = parseOnly(opts.only ?? [], templates);
-  return { asOf, locales, regions, only, ...(opts.shard ? { shard: opts.shard } : {}) };
+  return { asOf, asOfEarliest, locales, regions, only, ...(opts.shard ? { shard: opts.shard } : {}) };
 }

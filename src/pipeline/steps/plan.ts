@@ -7,7 +7,8 @@ import { rendererCodeFingerprint } from '../../version.js';
 import { brandColours, describeContrast } from '../contrast.js';
 import { type DocumentInputs, renderDocument } from '../document.js';
 import { planRenders, type RenderJob } from '../plan.js';
-import type { CampaignImages } from './images.js';
+import { deniedHashes } from '../../consent/inputs.js';
+import { type CampaignImages, loadImages } from './images.js';
 import { type BuildScope, inShard, type LoadedProject, loadResources } from './load.js';
 
 /**
@@ -35,6 +36,8 @@ export interface PlannedBuild {
   blocked: boolean;
   /** What the render step needs to write each page again; absent when blocked. */
   inputs?: DocumentInputs;
+  /** The images of this plan (absent when blocked): processed only after the gate decided. */
+  images?: CampaignImages;
   /** Deny-listed hashes of every testimony, for the scan of each rendered page. */
   denied: ReadonlySet<string>;
 }
@@ -45,30 +48,24 @@ export interface PlanStepOptions {
   strict: boolean;
 }
 
-export function planStep(
-  project: LoadedProject,
-  scope: BuildScope,
-  images: CampaignImages,
-  opts: PlanStepOptions,
-  diag: Diagnostics,
-): PlannedBuild {
+export async function planStep(project: LoadedProject, scope: BuildScope, opts: PlanStepOptions, diag: Diagnostics): Promise<PlannedBuild> {
   const { campaign, table, templates } = project;
-  const denied = new Set(campaign.testimonies.flatMap((t) => t.data.consent?.identity.denylist_sha256 ?? []));
+  const denied = deniedHashes(campaign);
   const plan = planRenders(
     campaign,
     templates,
     {
       asOf: scope.asOf,
+      asOfEarliest: scope.asOfEarliest,
       locales: scope.locales,
       only: scope.only,
       regions: scope.regions,
       skipRefused: opts.skipRefused,
-      photoHashes: images.photoHashes,
       denied,
     },
     diag,
   );
-  const full = fullPlan(project, scope, images, denied);
+  const full = fullPlan(project, scope, denied);
   for (const e of collisions(project, full)) diag.error(e);
   const base = { fullPlan: new Set(full.map((j) => j.relPath)), refusals: plan.refusals, refusedAssets: plan.refusedAssets, denied };
   if (plan.refusedAssets.length && !opts.skipRefused) {
@@ -87,12 +84,14 @@ export function planStep(
   const jobs = scope.shard ? plan.jobs.filter((j) => inShard(j.relPath, scope.shard!)) : plan.jobs;
   warnUntranslatedDescription(project, scope, diag);
   warnLowContrast(project.campaign, diag);
+  // Images only now, after the gate: a photo is decoded only for assets its consent allows.
+  const images = await loadImages(campaign, new Set(jobs.flatMap((j) => j.pieces.filter((p) => p.photo).map((p) => p.id))));
   const translator = new Translator(table, loadResources(opts.root, table, campaign, scope.locales), diag);
   const inputs: DocumentInputs = { campaign, table, translator, assets: images.assetUrls, photos: images.photos };
   const keyed = contentKeys(jobs, inputs, denied);
   if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
   const planned = scope.shard ? jobs.length : jobs.length + plan.refusedAssets.length;
-  return { ...base, jobs: keyed, planned, blocked: false, inputs };
+  return { ...base, jobs: keyed, planned, blocked: false, inputs, images };
 }
 
 function warnLowContrast(campaign: LoadedProject['campaign'], diag: Diagnostics): void {
@@ -112,15 +111,15 @@ function warnLowContrast(campaign: LoadedProject['campaign'], diag: Diagnostics)
  * The plan of a full build (every locale, template and format; every region; refused assets left
  * out): a narrowed build keeps an earlier output outside its slice only while this still has it.
  */
-function fullPlan(project: LoadedProject, scope: BuildScope, images: CampaignImages, denied: ReadonlySet<string>): RenderJob[] {
+function fullPlan(project: LoadedProject, scope: BuildScope, denied: ReadonlySet<string>): RenderJob[] {
   const { campaign, templates } = project;
   const opts = {
     asOf: scope.asOf,
+    asOfEarliest: scope.asOfEarliest,
     locales: campaign.data.locales,
     only: [],
     regions: campaign.data.distribution.regions,
     skipRefused: true,
-    photoHashes: images.photoHashes,
     denied,
   };
   // Its warnings are the narrowed plan's, or about assets this build does not make.

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { findDenied } from '../../consent/denylist.js';
+import { decodeUriText, findDenied } from '../../consent/denylist.js';
+import { deniedInFile } from '../../output/scan.js';
 import { type Refusal, RULES } from '../../consent/gate.js';
 import { CampaignPressError, type Diagnostics } from '../../errors.js';
 import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
@@ -143,7 +144,9 @@ async function renderOne(
   const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join(
     '\n',
   );
-  if (findDenied(scanned, inp.denied)) {
+  // Link targets too (a PDF keeps them as /URI strings), and the strings of the output file itself.
+  const links = [...doc.html.matchAll(/\bhref="([^"]*)"/g)].map((m) => decodeUriText(m[1]!.replace(/&amp;/g, '&'))).join('\n');
+  if (findDenied(`${scanned}\n${links}`, inp.denied) || deniedInFile(job.relPath, Buffer.from(outcome.bytes), inp.denied)) {
     refuseDenied(job, inp.skipRefused, res, diag);
     return undefined;
   }
