@@ -1,7 +1,7 @@
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Campaign, Testimony } from '../campaign/load.js';
-import { gateConsent, type RuleCode } from '../consent/gate.js';
+import { gateTestimony, type RuleCode } from '../consent/gate.js';
 import type { CodeWriter, Code } from './segments.js';
 
 /**
@@ -96,10 +96,8 @@ export function translationGate(
   const channels = t.data.consent?.scope.channels ?? [];
   let rules: RuleCode[] = ['consent-missing'];
   for (const channel of channels.length ? channels : (['print'] as const)) {
-    const g = gateConsent(
-      { consent: t.data.consent, quote: t.data.quote, paraphrase: t.data.paraphrase },
-      { asOf, channel, locale, sourceLocale: c.data.source_locale, regions: c.data.distribution.regions },
-    );
+    // The same gate call as build, check and consent report (an invalid consent block refuses too).
+    const g = gateTestimony(c, t, { channel, locale, regions: c.data.distribution.regions, asOf });
     if (g.allowed) return { allowed: true, quote: g.use.quote };
     rules = g.rules;
   }
