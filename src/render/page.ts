@@ -160,12 +160,24 @@ export async function renderAsset(
       });
     } else {
       // Chromium's PNG only carries pixels to sharp, which encodes the final file: encode it fast.
-      raw = await page.screenshot({
-        type: 'png',
-        clip: { x: 0, y: 0, width: px.width, height: px.height },
-        captureBeyondViewport: false,
-        optimizeForSpeed: true,
-      });
+      const shoot = () =>
+        page.screenshot({
+          type: 'png',
+          clip: { x: 0, y: 0, width: px.width, height: px.height },
+          captureBeyondViewport: false,
+          optimizeForSpeed: true,
+        });
+      raw = await shoot();
+      // A scaled photo is first painted with a fast filter and repainted with a better one a
+      // moment later; under load a capture can fall between the two (same input, other bytes).
+      // With images on the page, capture until two captures agree.
+      if (await page.evaluate(() => document.images.length > 0)) {
+        for (let i = 0; i < 5; i++) {
+          const again = await shoot();
+          if (Buffer.from(again).equals(Buffer.from(raw))) break;
+          raw = again;
+        }
+      }
     }
     return { raw: Buffer.from(raw), seen, blocked: [...session.blocked], navigations: [...session.navigations] };
   });
