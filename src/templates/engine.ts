@@ -9,7 +9,6 @@ import type { Translator } from '../i18n/translator.js';
 import { displayPath, isDirInside, listInside, readTextInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { escapeHtml, isAllowedUrl } from '../util/html.js';
-import { lintBodyHtml, lintCss, lintPage, type LintProblem } from './lint.js';
 import { renderMarkdown } from './markdown.js';
 
 /**
@@ -59,28 +58,14 @@ export interface Template {
   formats: Map<string, FormatSpec>;
   css: string;
   render: HandlebarsTemplateDelegate;
-  /** The template source, to point output problems at a source line. */
-  src: string;
   /** Hash of every file of the template (part of the content key). */
   fingerprint: string;
 }
 
 export const HELPERS = ['t', 'md', 'num', 'date', 'qr', 'asset', 'url', 'eq', 'not', 'or'] as const;
-/**
- * Built-in block helpers templates may use. Every other built-in is off: `log` writes to the
- * console (into --json stdout) and `lookup` reads any property by a computed name.
- */
-const BUILT_INS = ['if', 'unless', 'each', 'with'] as const;
-const KNOWN_HELPERS = {
-  ...Object.fromEntries([...HELPERS, ...BUILT_INS].map((h) => [h, true])),
-  log: false,
-  lookup: false,
-};
+const KNOWN_HELPERS = Object.fromEntries([...HELPERS, 'if', 'unless', 'each', 'with', 'lookup'].map((h) => [h, true]));
 
-/**
- * What a helper needs to know about the render in progress. It is held here for the duration
- * of one (synchronous) render, never put in the data, so a template cannot reach it through @root.
- */
+/** What a helper needs to know about the render in progress (passed as @root._ctx). */
 export interface HelperContext {
   lng: string;
   table: LocaleTable;
@@ -88,11 +73,10 @@ export interface HelperContext {
   assets: ReadonlyMap<string, string>;
 }
 
-let current: HelperContext | undefined;
-
-function helperCtx(_options: Handlebars.HelperOptions): HelperContext {
-  if (!current) throw new Error('helper called outside a campaign-press render');
-  return current;
+function helperCtx(options: Handlebars.HelperOptions): HelperContext {
+  const ctx = (options.data as { root?: { _ctx?: HelperContext } }).root?._ctx;
+  if (!ctx) throw new Error('helper called outside a campaign-press render');
+  return ctx;
 }
 
 /** QR code as inline SVG (one path), drawn in currentColor. Deterministic. */
@@ -112,8 +96,6 @@ export function qrSvg(text: string): string {
 
 function createEnvironment(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.unregisterHelper('log');
-  hb.unregisterHelper('lookup');
   hb.registerHelper('t', (key: unknown, options: Handlebars.HelperOptions) => {
     if (typeof key !== 'string') throw new Error('t needs a key: {{t "helpline"}}');
     const ctx = helperCtx(options);
@@ -164,6 +146,11 @@ function createEnvironment(): typeof Handlebars {
 
 const env = createEnvironment();
 
+interface LintProblem {
+  line: number;
+  message: string;
+}
+
 /** Static checks of a template's source before it is compiled. */
 export function lintTemplate(src: string): LintProblem[] {
   const problems: LintProblem[] = [];
@@ -183,6 +170,19 @@ export function lintTemplate(src: string): LintProblem[] {
     [/\{\{\s*[#^]?\s*>/g, 'partials are not allowed'],
   ];
   for (const [re, message] of rules) {
+    for (let m = re.exec(src); m; m = re.exec(src)) problems.push({ line: lineAt(m.index), message });
+  }
+  return problems;
+}
+
+function lintCss(src: string): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const lineAt = (i: number) => src.slice(0, i).split('\n').length;
+  for (const [re, message] of [
+    [/@import/gi, '@import is not allowed; fonts are bundled'],
+    [/url\(\s*["']?(?!#|data:image\/svg\+xml)/gi, 'url() is not allowed in template CSS (only #fragment and inline SVG)'],
+    [/@font-face/gi, '@font-face is not allowed; fonts come from locales.json'],
+  ] as [RegExp, string][]) {
     for (let m = re.exec(src); m; m = re.exec(src)) problems.push({ line: lineAt(m.index), message });
   }
   return problems;
@@ -244,18 +244,12 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   if (!spec) throw new ValidationErrors(errors);
   const src = read(hbsFile);
   const css = read(cssFile, true);
-  const sharedFile = path.join(templatesDir, '_shared', 'base.css');
-  const shared = read(sharedFile, true);
+  const shared = read(path.join(templatesDir, '_shared', 'base.css'), true);
   const problems: CampaignPressError[] = [];
   for (const p of lintTemplate(src))
     problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
-  for (const [file, text] of [
-    [cssFile, css],
-    [sharedFile, shared],
-  ] as const) {
-    for (const p of lintCss(text))
-      problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(file), line: p.line }));
-  }
+  for (const p of lintCss(css))
+    problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(cssFile), line: p.line }));
   let ast: hbs.AST.Program;
   try {
     ast = Handlebars.parse(src);
@@ -298,19 +292,14 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
     formats,
     css: `${shared}\n${css}`,
     render,
-    src,
     fingerprint: sha256([specText, src, shared, css].join('\u0000')),
   };
 }
 
 /** Run a compiled template; runtime errors (strict mode lookups, helper errors) name the template. */
 export function runTemplate(t: Template, context: object): string {
-  // Helpers get their context out of band; the template sees only the data (no @root._ctx).
-  const { _ctx, ...data } = context as { _ctx?: HelperContext };
-  let html: string;
-  current = _ctx;
   try {
-    html = t.render(data, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    return t.render(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (e) {
     if (e instanceof CampaignPressError) throw e;
     const msg = (e as Error).message.split('\n')[0] ?? '';
@@ -319,28 +308,5 @@ export function runTemplate(t: Template, context: object): string {
       file: displayPath(path.join(t.dir, 'template.hbs')),
       line: m ? Number(m[1] ?? m[2]) : undefined,
     });
-  } finally {
-    current = undefined;
   }
-  const problems = lintBodyHtml(html);
-  if (problems.length) throw outputErrors(t, problems);
-  return html;
-}
-
-/** Problems found in what a template produced, pointed at the template source where the text is found there. */
-function outputErrors(t: Template, problems: LintProblem[]): ValidationErrors {
-  const file = displayPath(path.join(t.dir, 'template.hbs'));
-  return new ValidationErrors(
-    problems.map((p) => {
-      const i = p.needle ? t.src.toLowerCase().indexOf(p.needle.toLowerCase()) : -1;
-      const line = i >= 0 ? t.src.slice(0, i).split('\n').length : undefined;
-      return new CampaignPressError('template-unsafe', `${p.message} (in the page the template produced)`, { file, line });
-    }),
-  );
-}
-
-/** Check the whole page as Chromium will parse it (head, style elements, body). */
-export function assertPageSafe(t: Template, html: string): void {
-  const problems = lintPage(html);
-  if (problems.length) throw outputErrors(t, problems);
 }
