@@ -3,7 +3,7 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { CampaignPressError } from '../errors.js';
 import { buildDate } from '../util/dates.js';
-import { isInside, sha256, writeFileAtomic } from '../util/files.js';
+import { isInside, outputPathInside, sha256, writeFileAtomic } from '../util/files.js';
 import { createManifest, readManifest, renderManifest, type Manifest, type ManifestAsset } from './manifest.js';
 import { isPseudo } from '../i18n/pseudo.js';
 import type { Campaign } from '../campaign/load.js';
@@ -247,7 +247,8 @@ export async function mergeShards(
   }
   const seen = new Map<string, string>();
   const assets: ManifestAsset[] = [];
-  const dest = path.join(outRoot, first.campaign);
+  // Ids and paths come from shard manifests other jobs wrote: plain names, inside --out (`../victim` is refused).
+  const dest = path.dirname(outputPathInside(outRoot, first.campaign, 'manifest.json', { file: manifests[0]!.dir, field: 'campaign' }));
   const denied = deniedHashes(check.campaign);
   // Check everything before writing anything: a refused merge leaves the output folder as it was.
   const gated = manifests.map(({ dir, m }) => ({ dir, m, ...regate(m.assets, m.regions, check) }));
@@ -262,11 +263,10 @@ export async function mergeShards(
           'Each shard must build a different --shard K/N of the same N.',
         );
       seen.set(a.path, dir);
-      const bytes = await fs.readFile(path.join(dir, a.path)).catch(() => undefined);
+      const target = outputPathInside(outRoot, first.campaign, a.path, { file: dir, field: 'assets.path' });
+      const bytes = await fs.readFile(path.join(dir, path.relative(dest, target))).catch(() => undefined);
       if (!bytes || sha256(bytes) !== a.sha256)
         throw new CampaignPressError('output-unsafe', `${path.join(dir, a.path)} is missing or does not match its manifest`, { file: dir });
-      const target = path.join(dest, a.path);
-      if (!isInside(dest, target)) throw new CampaignPressError('output-unsafe', `${a.path} escapes ${dest}`);
       scanOrRefuse(`${first.campaign}/${a.path}`, bytes, denied, a);
       toWrite.push([target, bytes]);
       assets.push(a);

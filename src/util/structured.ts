@@ -17,6 +17,37 @@ export function normalizeNewlines(text: string): string {
   return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
 }
 
+/** Key segments that would reach Object.prototype when data is merged or unflattened. */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
+
+export function isUnsafeKey(key: string): boolean {
+  return key.split('.').some((seg) => UNSAFE_KEYS.has(seg));
+}
+
+/** Refuse __proto__, prototype and constructor as keys (or dotted key segments) anywhere in the data. */
+function refuseUnsafeKeys(y: ParsedYaml): ParsedYaml {
+  const stack: { v: unknown; p: PropertyKey[] }[] = [{ v: y.data, p: [] }];
+  // Iterative and bounded by the data itself (already limited in size by the reader).
+  while (stack.length) {
+    const { v, p } = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) stack.push({ v: x, p: [...p, i] });
+    } else if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) {
+        const full = [...p, k];
+        if (isUnsafeKey(k))
+          throw new CampaignPressError('key-unsafe', `key "${k}" is not allowed`, {
+            file: y.file,
+            line: lineOfPath(y, full, true),
+            field: formatPath(full),
+          });
+        stack.push({ v: (v as Record<string, unknown>)[k], p: full });
+      }
+    }
+  }
+  return y;
+}
+
 export interface ParsedYaml {
   data: unknown;
   doc: Document;
@@ -50,7 +81,7 @@ export function parseYaml(source: string, file: string, firstLine = 1): ParsedYa
   if (aliasAt !== undefined) {
     throw new CampaignPressError('yaml-alias', 'YAML aliases are not accepted', { file, line: lineOf(aliasAt) });
   }
-  return { data: doc.toJS({ maxAliasCount: 0 }), doc, lineCounter, firstLine, file };
+  return refuseUnsafeKeys({ data: doc.toJS({ maxAliasCount: 0 }), doc, lineCounter, firstLine, file });
 }
 
 /**
@@ -80,7 +111,7 @@ export function parseJsonStrict(text: string, file: string): ParsedYaml {
     throw new CampaignPressError('json-duplicate-key', `duplicate key: ${dup.message.split('\n')[0]}`, { file, line });
   }
   // Other YAML-only complaints about valid JSON are irrelevant: the data comes from JSON.parse.
-  return { data: JSON.parse(src), doc, lineCounter, firstLine: 1, file };
+  return refuseUnsafeKeys({ data: JSON.parse(src), doc, lineCounter, firstLine: 1, file });
 }
 
 /** Find the line of a value (or, for `key: true`, of the key itself) at a path in a YAML document. */

@@ -201,3 +201,12 @@ describe('every editor: CRLF, CR and a BOM', () => {
     }
   });
 });
+
+describe('keys that reach the prototype', () => {
+  it('a locale JSON with a __proto__ key is refused with its line', () => {
+    writeFiles(path.join(root, 'locales', 'ckb'), { 'c.json': '{\n  "headline": "x",\n  "__proto__": { "polluted": "yes" }\n}\n' });
+    const r = check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('locales/ckb/c.json:3 __proto__: key "__proto__" is not allowed');
+  });
+});
