@@ -43,9 +43,10 @@ async function settle(
   await page.evaluate(async () => {
     void document.body.offsetHeight;
     await document.fonts.ready;
-    // Photos decoded before anything is measured or captured: under load a late decode left a
-    // photo slot blank in one render and filled in the next (same input, different bytes).
-    await Promise.all(Array.from(document.images).map((i) => i.decode().catch(() => undefined)));
+    // No img.decode() here: a decode forced at the photo's natural size sometimes survives in
+    // Chromium's decode cache until raster and sometimes not, so the same card came out with two
+    // different resamplings of its photo (measured: 1 full build in 3). Raster decodes the photo
+    // itself; a capture that caught it half-painted is repeated (renderAsset).
   });
   // Whole-page fit (no page scripts needed): text blocks give way by priority within their floors.
   const fit = await fitPage(page);
