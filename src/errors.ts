@@ -265,7 +265,8 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   return scored.length ? `Did you mean ${scored.join(' or ')}?` : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" on short names and codes. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;

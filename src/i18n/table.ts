@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { CampaignPressError, type Location, ValidationErrors } from '../errors.js';
+import { CampaignPressError, editDistance, type Location, ValidationErrors } from '../errors.js';
 import { validate } from '../util/structured.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { readTextInside } from '../util/files.js';
@@ -189,19 +189,4 @@ export function formatDate(entry: LocaleEntry, isoDate: string): string {
     timeZone: 'UTC',
     calendar: 'gregory',
   }).format(d);
-}
-
-/** Levenshtein distance, for "did you mean" on short codes and names. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }
