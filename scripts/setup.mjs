@@ -3,7 +3,7 @@
 // It uses only Node's built-ins, because it runs before node_modules exists:
 //   1. checks Node, 2. installs npm packages when the lockfile changed, 3. compiles src/ to dist/,
 //   4. finds Chrome/Chromium, installing Debian/Ubuntu's chromium package when there is none,
-//   5. with --test-tools, installs poppler-utils (pdftoppm, pdftotext, pdffonts) and translate-toolkit
+//   5. with --test-tools, installs poppler-utils (pdftoppm, pdftotext, pdffonts), ghostscript and translate-toolkit
 //      (xliff2po, po2xliff) for the tests.
 // Fonts come from npm (@fontsource), so step 2 covers them.
 import { createHash } from 'node:crypto';
@@ -99,6 +99,11 @@ if (wantTestTools) {
     aptInstall(['poppler-utils']);
     if (!tools.every(has))
       fail('the tests need poppler-utils (pdftoppm, pdftotext, pdffonts, pdfinfo); install it with your package manager.');
+  }
+  // The ink test renders each PDF with and without its text layer (Ghostscript's -dFILTERTEXT).
+  if (!has('gs')) {
+    aptInstall(['ghostscript']);
+    if (!has('gs')) fail('the tests need Ghostscript (gs); install it with your package manager.');
   }
   // The XLIFF interop tests round-trip through translate-toolkit (xliff2po, po2xliff).
   if (!['xliff2po', 'po2xliff'].every(has)) {
