@@ -33,6 +33,9 @@ const profile = await dist('util/profile.js').catch(() => undefined);
 
 const quick = process.argv.includes('--quick');
 const jsonIdx = process.argv.indexOf('--json');
+// --only full,squares,memory: run some parts (for working on one figure; the README's run has all).
+const onlyIdx = process.argv.indexOf('--only');
+const parts = onlyIdx > 0 ? new Set(process.argv[onlyIdx + 1].split(',')) : new Set(['full', 'squares', 'memory']);
 const jsonOut = jsonIdx > 0 ? process.argv[jsonIdx + 1] : undefined;
 const say = (s) => process.stderr.write(`[bench] ${s}\n`);
 const AS_OF = '2026-11-28';
@@ -178,6 +181,7 @@ function rssSampler() {
 }
 
 async function timedBuild(label, project, extra = {}) {
+  profile?.resetProfile?.();
   const stop = rssSampler();
   const t0 = performance.now();
   const report = await build({
@@ -196,7 +200,24 @@ async function timedBuild(label, project, extra = {}) {
   say(
     `${label}: ${assets} assets in ${seconds.toFixed(1)} s (${(assets / seconds).toFixed(2)}/s), peak RSS node ${memory.node_mb} MB, chromium ${memory.chromium_mb} MB`,
   );
-  return { assets, seconds, per_s: assets / seconds, memory, stats: report.stats };
+  const rendered = report.stats?.rendered ?? 0;
+  return { assets, seconds, per_s: assets / seconds, memory, stats: report.stats, stages: stageTable(label, rendered) };
+}
+
+/** ms per rendered asset of each stage timed inside campaign-press (src/util/profile.ts), printed as a table. */
+function stageTable(label, rendered) {
+  const snap = profile?.profileSnapshot?.() ?? {};
+  if (!rendered || !Object.keys(snap).length) return undefined;
+  const rows = Object.entries(snap).map(([stage, v]) => [stage, round(v.ms / rendered, 1), v.count]);
+  const width = Math.max(...rows.map(([s]) => s.length));
+  say(`${label}: stage profile, ms per rendered asset (${rendered} rendered; stages overlap across pages and encoding)`);
+  for (const [stage, ms, count] of rows) say(`  ${stage.padEnd(width)} ${String(ms).padStart(8)} ms   (${count} times)`);
+  const sum = round(
+    rows.reduce((t, r) => t + r[1], 0),
+    1,
+  );
+  say(`  ${'sum'.padEnd(width)} ${String(sum).padStart(8)} ms`);
+  return Object.fromEntries(rows.map(([stage, ms]) => [stage, ms]));
 }
 
 /** The page documents campaign-press renders for a project's square cards. */
@@ -268,24 +289,19 @@ async function plainScript(docs, browserPerCard) {
 const sizes = quick ? { testimonies: 3, small: 2, large: 10, perCard: 3 } : { testimonies: 20, small: 7, large: 76, perCard: 10 };
 const result = { machine: { cores: os.availableParallelism(), node: process.version, quick } };
 
-say(`full build: every template and format, ${LOCALES.length} locales, ${sizes.testimonies} testimonies`);
-{
+if (parts.has('full')) {
+  say(`full build: every template and format, ${LOCALES.length} locales, ${sizes.testimonies} testimonies`);
   const project = makeProject(sizes.testimonies, ALL_OUTPUTS);
-  profile?.resetProfile?.();
   const full = await timedBuild('full build', project, { cache: false });
   const noop = await timedBuild('no-op rebuild', project);
   result.full_build = { assets: full.assets, seconds: round(full.seconds), assets_per_s: round(full.per_s), peak_rss: full.memory };
   result.full_noop_rebuild_s = round(noop.seconds);
-  const stages = profile?.profileSnapshot?.();
-  if (stages)
-    result.stage_ms_per_rendered_asset = Object.fromEntries(
-      Object.entries(stages).map(([k, v]) => [k, round(v.ms / Math.max(1, full.assets), 1)]),
-    );
+  result.stage_ms_per_rendered_asset = full.stages;
   project.cleanup();
 }
 
-say('square cards three ways');
-{
+if (parts.has('squares')) {
+  say('square cards three ways');
   const project = makeProject(sizes.testimonies, SQUARES);
   const cards = await timedBuild('campaign-press, square cards', project, { cache: false });
   const docs = squareDocuments(project);
@@ -302,24 +318,27 @@ say('square cards three ways');
     browser_per_card_per_s: round(few.length / perCard),
     ratio_vs_plain_script: round(cps / (docs.length / plain)),
     ratio_vs_browser_per_card: round(cps / (few.length / perCard)),
+    stage_ms_per_card: cards.stages,
   };
   project.cleanup();
 }
 
-say('memory and rebuilds at about 100 and about 1,000 assets');
-for (const [label, n] of [
-  ['about_100', sizes.small],
-  ['about_1000', sizes.large],
-]) {
-  const project = makeProject(n, SQUARES);
-  const b = await timedBuild(`${label} build`, project, { cache: false });
-  const noop = await timedBuild(`${label} no-op rebuild`, project);
-  result[label] = { assets: b.assets, seconds: round(b.seconds), peak_rss: b.memory, noop_rebuild_s: round(noop.seconds) };
-  project.cleanup();
+if (parts.has('memory')) {
+  say('memory and rebuilds at about 100 and about 1,000 assets');
+  for (const [label, n] of [
+    ['about_100', sizes.small],
+    ['about_1000', sizes.large],
+  ]) {
+    const project = makeProject(n, SQUARES);
+    const b = await timedBuild(`${label} build`, project, { cache: false });
+    const noop = await timedBuild(`${label} no-op rebuild`, project);
+    result[label] = { assets: b.assets, seconds: round(b.seconds), peak_rss: b.memory, noop_rebuild_s: round(noop.seconds) };
+    project.cleanup();
+  }
+  const m100 = result.about_100.peak_rss;
+  const m1000 = result.about_1000.peak_rss;
+  result.memory_ratio_1000_vs_100 = round((m1000.node_mb + m1000.chromium_mb) / Math.max(1, m100.node_mb + m100.chromium_mb));
 }
-const m100 = result.about_100.peak_rss;
-const m1000 = result.about_1000.peak_rss;
-result.memory_ratio_1000_vs_100 = round((m1000.node_mb + m1000.chromium_mb) / Math.max(1, m100.node_mb + m100.chromium_mb));
 
 const cpu = (args) => {
   const t0 = process.cpuUsage();

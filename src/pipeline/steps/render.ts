@@ -11,6 +11,7 @@ import { describeMisfit } from '../../render/layout.js';
 import { type RenderOutcome, renderAsset } from '../../render/page.js';
 import { type MemoryAsset, RenderPool } from '../../render/pool.js';
 import { isInside, sha256, writeFileAtomic } from '../../util/files.js';
+import { addStage, timeStage } from '../../util/profile.js';
 import { type DocumentInputs, renderDocument } from '../document.js';
 import type { RenderJob } from '../plan.js';
 import type { KeyedJob } from './plan.js';
@@ -139,6 +140,7 @@ async function renderOne(
     );
     return undefined;
   }
+  const scanStart = performance.now();
   const qualityFailed = checkQuality(job, outcome, table.get(job.locale).fonts, diag);
   // Deny-list: page text, alt text, file name and PDF metadata.
   const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join(
@@ -146,7 +148,9 @@ async function renderOne(
   );
   // Link targets too (a PDF keeps them as /URI strings), and the strings of the output file itself.
   const links = [...doc.html.matchAll(/\bhref="([^"]*)"/g)].map((m) => decodeUriText(m[1]!.replace(/&amp;/g, '&'))).join('\n');
-  if (findDenied(`${scanned}\n${links}`, inp.denied) || deniedInFile(job.relPath, Buffer.from(outcome.bytes), inp.denied)) {
+  const denied = findDenied(`${scanned}\n${links}`, inp.denied) || deniedInFile(job.relPath, Buffer.from(outcome.bytes), inp.denied);
+  addStage('quality and deny-list scan', performance.now() - scanStart);
+  if (denied) {
     refuseDenied(job, inp.skipRefused, res, diag);
     return undefined;
   }
@@ -156,7 +160,7 @@ async function renderOne(
   }
   const file = path.join(inp.staging, job.relPath);
   if (!isInside(inp.staging, file)) throw new CampaignPressError('output-unsafe', `output path ${job.relPath} escapes the output folder`);
-  await writeFileAtomic(file, outcome.bytes);
+  await timeStage('write', () => writeFileAtomic(file, outcome.bytes));
   return manifestEntry(job, key, outcome);
 }
 
