@@ -32,6 +32,7 @@ export function withBuildOptions<A extends unknown[]>(cmd: Command<A, {}, {}>) {
     .option('--skip-refused', 'leave out testimonies the consent gate refuses, report them, exit 0')
     .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
     .option('--no-cache', 'render every asset again, even when unchanged')
+    .option('--marks', 'print PDFs get crop marks and a slug line outside the bleed, on a larger page')
     .option('--concurrency <n>', 'pages rendering at once, 1 to 16 (default: half the cores, at most 4)')
     .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
     .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
@@ -51,6 +52,7 @@ export interface BuildFlags {
   concurrency?: string;
   chromium?: string;
   shard?: string;
+  marks?: boolean;
 }
 
 /** Parsed flags -> build options (build, bundle, check and preview share them). */
@@ -70,6 +72,7 @@ export async function toBuildOptions(ctx: Ctx, dir: string, o: BuildFlags): Prom
     concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency),
     chromium: o.chromium ?? ctx.io.env.CAMPAIGN_PRESS_CHROMIUM,
     shard: o.shard ? parseShard(o.shard) : undefined,
+    marks: !!o.marks,
   };
 }
 

@@ -13,9 +13,10 @@ import {
 } from '../errors.js';
 import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
+import { markedKey } from '../render/marks.js';
 import { displayPath, isInside } from '../util/files.js';
 import { type BuildScope, inShard, type LoadedProject, loadProject, resolveScope, type Shard } from './steps/load.js';
-import { planStep } from './steps/plan.js';
+import { type KeyedJob, planStep } from './steps/plan.js';
 import { type ProgressEvent, renderStep } from './steps/render.js';
 
 /**
@@ -45,6 +46,8 @@ export interface BuildOptions {
   dryRun?: boolean;
   /** Build only the K-th of N disjoint slices of the planned assets (1-based). */
   shard?: Shard;
+  /** Print PDFs get crop marks and a slug outside the bleed (render/marks.ts). */
+  marks?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   /** Aborted (by the CLI on SIGINT or SIGTERM): rendering stops, staging is removed, nothing is committed. */
   signal?: AbortSignal;
@@ -113,7 +116,9 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   // With the cache on, the last manifest also says which outputs can be reused.
   const prevByPath = new Map(opts.cache === false ? [] : (previous?.assets ?? []).map((a) => [a.path, a]));
   const jobs = await Promise.all(
-    planned.jobs.map(async (k) => ({ ...k, prev: await reusable(campaignOut, prevByPath.get(k.job.relPath), k.key) })),
+    planned.jobs
+      .map(withMarks(!!opts.marks))
+      .map(async (k) => ({ ...k, prev: await reusable(campaignOut, prevByPath.get(k.job.relPath), k.key) })),
   );
   const staging = path.join(campaignOut, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   const rendered = await renderStep(
@@ -126,6 +131,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
       skipRefused: !!opts.skipRefused,
       chromium: opts.chromium,
       concurrency: opts.concurrency,
+      marks: opts.marks ? { asOf: scope.asOf } : undefined,
       onProgress: opts.onProgress,
       signal: opts.signal,
     },
@@ -161,6 +167,11 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   });
   report.assets = manifest.assets;
   report.stats.removed = removed;
+}
+
+/** A PDF with marks is other bytes than one without: its content key says so, so the cache never mixes them. */
+function withMarks(marks: boolean) {
+  return (k: KeyedJob): KeyedJob => (marks && k.job.format.output === 'pdf' ? { ...k, key: markedKey(k.key) } : k);
 }
 
 function interrupted(): CampaignPressError {

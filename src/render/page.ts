@@ -4,6 +4,7 @@ import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
 import { pagePixels } from '../templates/format.js';
 import { describeHidden, describeIntrusion, findHiddenText, findSafeAreaIntrusions, fitPage, type Misfit } from './layout.js';
+import type { MarkOptions } from './marks.js';
 import { finishPdf, type PdfMetadata } from './pdf.js';
 import type { PageSession, RenderPool } from './pool.js';
 import { timeStage } from '../util/profile.js';
@@ -147,6 +148,7 @@ export async function renderAsset(
   html: string,
   format: FormatSpec,
   pdfMeta: PdfMetadata,
+  marks?: MarkOptions,
 ): Promise<RenderOutcome> {
   // The page is held only for browser work; encoding (sharp) and PDF finishing (pdf-lib) run
   // after it is released, so the next asset renders meanwhile.
@@ -163,7 +165,7 @@ export async function renderAsset(
   });
   const { raw, seen, blocked, navigations } = captured;
   if (format.output === 'pdf') {
-    const done = await timeStage('pdf finishing', () => finishPdf(raw, format, pdfMeta));
+    const done = await timeStage('pdf finishing', () => finishPdf(raw, format, pdfMeta, marks));
     return { bytes: done.bytes, pages: done.pages, ...seen, blocked, navigations };
   }
   const { data, info } = await timeStage('encode', () => encode(raw, format));

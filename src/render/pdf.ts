@@ -1,6 +1,7 @@
 import { PDFDocument, PDFName } from 'pdf-lib';
 import type { FormatSpec } from '../templates/engine.js';
 import { buildDate } from '../util/dates.js';
+import { addMarks, type MarkOptions } from './marks.js';
 
 /**
  * Print finishing with pdf-lib: TrimBox and BleedBox for the printer, document metadata from
@@ -17,7 +18,12 @@ export interface PdfMetadata {
 
 const PT_PER_MM = 72 / 25.4;
 
-export async function finishPdf(raw: Buffer, format: FormatSpec, meta: PdfMetadata): Promise<{ bytes: Buffer; pages: number }> {
+export async function finishPdf(
+  raw: Buffer,
+  format: FormatSpec,
+  meta: PdfMetadata,
+  marks?: MarkOptions,
+): Promise<{ bytes: Buffer; pages: number }> {
   const doc = await PDFDocument.load(raw, { updateMetadata: false });
   const bleed = format.bleed * PT_PER_MM;
   // Chromium rounds the paper size to whole device pixels (303 mm comes out as 303.4 mm). Set the
@@ -33,6 +39,7 @@ export async function finishPdf(raw: Buffer, format: FormatSpec, meta: PdfMetada
     page.setBleedBox(media.x, y, width, height);
     page.setTrimBox(media.x + bleed, y + bleed, width - 2 * bleed, height - 2 * bleed);
   }
+  if (marks) addMarks(doc, marks);
   // Replace Chromium's Info dictionary wholesale: nothing but public fields goes in.
   const date = buildDate();
   doc.setTitle(meta.title, { showInWindowTitleBar: true });

@@ -8,6 +8,7 @@ import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
 import { isPseudo } from '../../i18n/pseudo.js';
 import type { ManifestAsset } from '../../output/manifest.js';
 import { describeMisfit } from '../../render/layout.js';
+import { type MarkOptions, slugText } from '../../render/marks.js';
 import { type RenderOutcome, renderAsset } from '../../render/page.js';
 import { type MemoryAsset, RenderPool } from '../../render/pool.js';
 import { isInside, sha256, writeFileAtomic } from '../../util/files.js';
@@ -36,6 +37,8 @@ export interface RenderStepInput {
   skipRefused: boolean;
   chromium?: string;
   concurrency?: number;
+  /** `--marks`: print PDFs get crop marks and a slug (campaign, locale, asset, edition = as-of date and key). */
+  marks?: { asOf: string };
   onProgress?: (e: ProgressEvent) => void;
   /** On abort no new page starts and Chromium is closed at once; the caller discards the staging folder. */
   signal?: AbortSignal;
@@ -130,7 +133,7 @@ async function renderOne(
   };
   let outcome: RenderOutcome;
   try {
-    outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta);
+    outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta, marksFor(job, key, inp));
   } catch (e) {
     res.failed = true;
     diag.error(
@@ -247,6 +250,13 @@ function refuseDenied(job: RenderJob, skipRefused: boolean, res: RenderStepResul
       field: 'denylist',
     }),
   );
+}
+
+function marksFor(job: RenderJob, key: string, inp: RenderStepInput): MarkOptions | undefined {
+  if (!inp.marks || job.format.output !== 'pdf') return undefined;
+  const edition = `${inp.marks.asOf} ${key.slice(0, 8)}`;
+  const base = { campaign: inp.inputs.campaign.id, locale: job.locale, asset: job.relPath, edition };
+  return { slug: (page, pages) => slugText({ ...base, page, pages }) };
 }
 
 function manifestEntry(job: RenderJob, key: string, outcome: RenderOutcome): ManifestAsset {
