@@ -4,7 +4,7 @@ import type { LocaleTable } from '../i18n/table.js';
 import type { Translator } from '../i18n/translator.js';
 import { ASSET_ORIGIN } from '../util/origin.js';
 import { pagePixels } from '../templates/format.js';
-import { runTemplate, type HelperContext } from '../templates/engine.js';
+import { assertPageSafe, runTemplate, type HelperContext } from '../templates/engine.js';
 import { escapeHtml } from '../util/html.js';
 import { RAW_SYNTAX_RE } from '../i18n/keys.js';
 import { CampaignPressError } from '../errors.js';
@@ -147,6 +147,7 @@ ${bodyHtml}
 </body>
 </html>
 `;
+  assertPageSafe(job.template, html);
   return { html, title, fontFingerprint: fonts.fingerprint };
 }
 

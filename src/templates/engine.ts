@@ -9,6 +9,7 @@ import type { Translator } from '../i18n/translator.js';
 import { displayPath, isDirInside, listInside, readTextInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { escapeHtml, isAllowedUrl } from '../util/html.js';
+import { lintBodyHtml, lintCss, lintPage, type LintProblem } from './lint.js';
 import { renderMarkdown } from './markdown.js';
 
 /**
@@ -58,14 +59,28 @@ export interface Template {
   formats: Map<string, FormatSpec>;
   css: string;
   render: HandlebarsTemplateDelegate;
+  /** The template source, to point output problems at a source line. */
+  src: string;
   /** Hash of every file of the template (part of the content key). */
   fingerprint: string;
 }
 
 export const HELPERS = ['t', 'md', 'num', 'date', 'qr', 'asset', 'url', 'eq', 'not', 'or'] as const;
-const KNOWN_HELPERS = Object.fromEntries([...HELPERS, 'if', 'unless', 'each', 'with', 'lookup'].map((h) => [h, true]));
+/**
+ * Built-in block helpers templates may use. Every other built-in is off: `log` writes to the
+ * console (into --json stdout) and `lookup` reads any property by a computed name.
+ */
+const BUILT_INS = ['if', 'unless', 'each', 'with'] as const;
+const KNOWN_HELPERS = {
+  ...Object.fromEntries([...HELPERS, ...BUILT_INS].map((h) => [h, true])),
+  log: false,
+  lookup: false,
+};
 
-/** What a helper needs to know about the render in progress (passed as @root._ctx). */
+/**
+ * What a helper needs to know about the render in progress. It is held here for the duration
+ * of one (synchronous) render, never put in the data, so a template cannot reach it through @root.
+ */
 export interface HelperContext {
   lng: string;
   table: LocaleTable;
@@ -73,10 +88,11 @@ export interface HelperContext {
   assets: ReadonlyMap<string, string>;
 }
 
-function helperCtx(options: Handlebars.HelperOptions): HelperContext {
-  const ctx = (options.data as { root?: { _ctx?: HelperContext } }).root?._ctx;
-  if (!ctx) throw new Error('helper called outside a campaign-press render');
-  return ctx;
+let current: HelperContext | undefined;
+
+function helperCtx(_options: Handlebars.HelperOptions): HelperContext {
+  if (!current) throw new Error('helper called outside a campaign-press render');
+  return current;
 }
 
 /** QR code as inline SVG (one path), drawn in currentColor. Deterministic. */
@@ -96,6 +112,8 @@ export function qrSvg(text: string): string {
 
 function createEnvironment(): typeof Handlebars {
   const hb = Handlebars.create();
+  hb.unregisterHelper('log');
+  hb.unregisterHelper('lookup');
   hb.registerHelper('t', (key: unknown, options: Handlebars.HelperOptions) => {
     if (typeof key !== 'string') throw new Error('t needs a key: {{t "helpline"}}');
     const ctx = helperCtx(options);
@@ -146,11 +164,6 @@ function createEnvironment(): typeof Handlebars {
 
 const env = createEnvironment();
 
-interface LintProblem {
-  line: number;
-  message: string;
-}
-
 /** Static checks of a template's source before it is compiled. */
 export function lintTemplate(src: string): LintProblem[] {
   const problems: LintProblem[] = [];
@@ -165,24 +178,11 @@ export function lintTemplate(src: string): LintProblem[] {
       /\b(?:href|src|srcset|xlink:href|action|formaction|poster|background|ping)\s*=\s*(?!["']?(?:\{\{\s*(?:url|asset)\b|#))/gi,
       'URLs must go through the url or asset helper',
     ],
-    [/url\(\s*["']?(?!#)/gi, 'CSS url() is not allowed in templates'],
+    [/url\(\s*["']?(?!#|\{\{\s*asset\b)/gi, 'CSS url() in templates must go through the asset helper'],
     [/javascript:/gi, 'javascript: URLs are not allowed'],
     [/\{\{\s*[#^]?\s*>/g, 'partials are not allowed'],
   ];
   for (const [re, message] of rules) {
-    for (let m = re.exec(src); m; m = re.exec(src)) problems.push({ line: lineAt(m.index), message });
-  }
-  return problems;
-}
-
-function lintCss(src: string): LintProblem[] {
-  const problems: LintProblem[] = [];
-  const lineAt = (i: number) => src.slice(0, i).split('\n').length;
-  for (const [re, message] of [
-    [/@import/gi, '@import is not allowed; fonts are bundled'],
-    [/url\(\s*["']?(?!#|data:image\/svg\+xml)/gi, 'url() is not allowed in template CSS (only #fragment and inline SVG)'],
-    [/@font-face/gi, '@font-face is not allowed; fonts come from locales.json'],
-  ] as [RegExp, string][]) {
     for (let m = re.exec(src); m; m = re.exec(src)) problems.push({ line: lineAt(m.index), message });
   }
   return problems;
@@ -244,12 +244,18 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   if (!spec) throw new ValidationErrors(errors);
   const src = read(hbsFile);
   const css = read(cssFile, true);
-  const shared = read(path.join(templatesDir, '_shared', 'base.css'), true);
+  const sharedFile = path.join(templatesDir, '_shared', 'base.css');
+  const shared = read(sharedFile, true);
   const problems: CampaignPressError[] = [];
   for (const p of lintTemplate(src))
     problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
-  for (const p of lintCss(css))
-    problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(cssFile), line: p.line }));
+  for (const [file, text] of [
+    [cssFile, css],
+    [sharedFile, shared],
+  ] as const) {
+    for (const p of lintCss(text))
+      problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(file), line: p.line }));
+  }
   let ast: hbs.AST.Program;
   try {
     ast = Handlebars.parse(src);
@@ -292,14 +298,19 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
     formats,
     css: `${shared}\n${css}`,
     render,
+    src,
     fingerprint: sha256([specText, src, shared, css].join('\u0000')),
   };
 }
 
 /** Run a compiled template; runtime errors (strict mode lookups, helper errors) name the template. */
 export function runTemplate(t: Template, context: object): string {
+  // Helpers get their context out of band; the template sees only the data (no @root._ctx).
+  const { _ctx, ...data } = context as { _ctx?: HelperContext };
+  let html: string;
+  current = _ctx;
   try {
-    return t.render(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    html = t.render(data, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (e) {
     if (e instanceof CampaignPressError) throw e;
     const msg = (e as Error).message.split('\n')[0] ?? '';
@@ -308,5 +319,56 @@ export function runTemplate(t: Template, context: object): string {
       file: displayPath(path.join(t.dir, 'template.hbs')),
       line: m ? Number(m[1] ?? m[2]) : undefined,
     });
+  } finally {
+    current = undefined;
   }
+  const problems = lintBodyHtml(html);
+  if (problems.length) throw outputErrors(t, problems);
+  return html;
+}
+
+/**
+ * The line of the template source that wrote `needle`. Mustaches are taken out first, so a tag
+ * split with `{{!}}` or a helper (`<scr{{!}}ipt>`) is found where its pieces are. Without a match
+ * (a tag name built from data), the line of the output, which the source lines up with until a
+ * helper writes several lines.
+ */
+export function sourceLine(src: string, needle: string | undefined, outputLine: number | undefined): number {
+  const lines = src.split('\n').length;
+  if (needle) {
+    const kept: number[] = [];
+    let text = '';
+    for (let i = 0; i < src.length; ) {
+      if (src.startsWith('{{', i)) {
+        const end = src.startsWith('{{!--', i) ? src.indexOf('--}}', i) + 4 : src.indexOf('}}', i) + 2;
+        if (end > i + 1) {
+          i = end;
+          continue;
+        }
+      }
+      kept.push(i);
+      text += src[i++];
+    }
+    const at = text.toLowerCase().indexOf(needle.toLowerCase());
+    if (at >= 0) return src.slice(0, kept[at]).split('\n').length;
+  }
+  return Math.min(Math.max(outputLine ?? 1, 1), lines);
+}
+
+/** Problems found in what a template produced, pointed at the template source line that wrote them. */
+function outputErrors(t: Template, problems: LintProblem[], bodyLines = true): ValidationErrors {
+  const file = displayPath(path.join(t.dir, 'template.hbs'));
+  return new ValidationErrors(
+    problems.map((p) => {
+      const line = sourceLine(t.src, p.needle, bodyLines ? p.line : undefined);
+      return new CampaignPressError('template-unsafe', `${p.message} (in the page the template produced)`, { file, line });
+    }),
+  );
+}
+
+/** Check the whole page as Chromium will parse it (head, style elements, body). */
+export function assertPageSafe(t: Template, html: string): void {
+  const problems = lintPage(html);
+  // Page lines are not template lines: only the needle can place them.
+  if (problems.length) throw outputErrors(t, problems, false);
 }

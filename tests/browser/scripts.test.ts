@@ -132,7 +132,9 @@ describe('scripts', () => {
     }
   });
 
-  it('blocks and reports a request to the network, exit 4, nothing written', async () => {
+  // The page check refuses such a template before Chromium starts; that interception still
+  // blocks and reports what gets past it is proven in network.test.ts on raw hostile pages.
+  it('refuses a template that loads from the network before rendering, exit 2, nothing written', async () => {
     writeFiles(path.join(root, 'templates', 'leaky'), {
       'template.json': JSON.stringify({
         description: 'x',
@@ -145,9 +147,9 @@ describe('scripts', () => {
     const dir = setup('leaky', [], '  - template: leaky');
     const out = path.join(root, 'out-leaky');
     const r = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
-    expect(r.exitCode).toBe(4);
-    expect(r.errors.map((e) => e.code)).toContain('render-blocked-request');
-    expect(r.errors.find((e) => e.code === 'render-blocked-request')!.message).toContain('https://example.org/test');
+    expect(r.exitCode).toBe(2);
+    expect(r.errors.map((e) => e.code)).toContain('template-unsafe');
+    expect(r.errors.find((e) => e.code === 'template-unsafe')!.message).toContain('"https://example.org/test"');
     expect(listFiles(out)).toEqual([]);
   });
 
