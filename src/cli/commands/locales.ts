@@ -16,6 +16,16 @@ async function openLocales(ctx: Ctx) {
   return { root, table, ...loadLocaleProject(root, table) };
 }
 
+/** A file's text, or undefined when it does not exist yet. */
+function readOrUndefined(read: typeof import('../../util/files.js').readTextInside, root: string, file: string): string | undefined {
+  try {
+    return read(root, file).text;
+  } catch (e) {
+    if (e instanceof CampaignPressError && e.code === 'path-not-found') return undefined;
+    throw e;
+  }
+}
+
 function asOfDate(given: string | undefined, today: () => string): string {
   if (given === undefined) return today();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(given) || Number.isNaN(Date.parse(given)))
@@ -93,7 +103,7 @@ export function registerLocales(program: Command, ctx: Ctx): void {
       const { importXliff } = await import('../../translators/xliff.js');
       const { checkLocales } = await import('../../translators/check.js');
       const { today } = await import('../../pipeline/steps/load.js');
-      const { readTextInside, removeFile, writeFileAtomic } = await import('../../util/files.js');
+      const { readTextInside, withStagedFiles, writeFileAtomic } = await import('../../util/files.js');
       const { root, table, project } = await openLocales(ctx);
       const imported: ImportedNamespace[] = [];
       const refused: Finding[] = [];
@@ -114,36 +124,22 @@ export function registerLocales(program: Command, ctx: Ctx): void {
             message: `unit ${u.unit} ${u.reason}`,
           });
       }
-      // Write, check, and put the old files back if the import broke a rule.
-      const previous = new Map<string, string | undefined>();
-      for (const i of imported) {
-        previous.set(
-          i.file,
-          (() => {
-            try {
-              return readTextInside(root, i.file).text;
-            } catch (e) {
-              // A namespace the locale did not have yet: undoing the import deletes it.
-              if (e instanceof CampaignPressError && e.code === 'path-not-found') return undefined;
-              throw e;
-            }
-          })(),
-        );
-        if (previous.get(i.file) !== i.content) await writeFileAtomic(i.file, i.content);
-      }
+      // Check the project as it would be after the import, then write only if that passes:
+      // a refused import leaves every file as it was.
+      const staged = new Map<string, string>();
+      for (const i of imported)
+        if (readOrUndefined(readTextInside, root, i.file) !== i.content) staged.set(path.resolve(i.file), i.content);
       const lngs = [...new Set(imported.map((i) => i.locale))];
       const { loadLocaleProject } = await import('../../translators/check.js');
-      const after = loadLocaleProject(root, table).project;
-      const checked = checkLocales(after, { locales: lngs }).filter((f) => imported.some((i) => path.resolve(root, f.file) === i.file));
+      // Findings name files as displayPath does (relative to the working folder, or absolute), not relative to --root.
+      const importedFiles = new Set(imported.map((i) => path.resolve(i.file)));
+      const checked = withStagedFiles(staged, () => checkLocales(loadLocaleProject(root, table).project, { locales: lngs })).filter((f) =>
+        importedFiles.has(path.resolve(f.file)),
+      );
       const findings = [...refused, ...checked];
       const errors = checked.filter((f) => f.severity === 'error').length;
       const kept = !errors || !!o.force;
-      if (!kept) {
-        for (const [file, old] of previous) {
-          if (old === undefined) await removeFile(file);
-          else await writeFileAtomic(file, old);
-        }
-      }
+      if (kept) for (const [file, content] of staged) await writeFileAtomic(file, content);
       if (o.json) printJson(ctx, { imported: imported.map(({ content: _c, ...rest }) => rest), findings, refused: refused.length, kept });
       else {
         printFindings(ctx, findings);
