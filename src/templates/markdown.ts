@@ -13,30 +13,39 @@ md.renderer.rules.image = () => '';
 export interface MarkdownResult {
   html: string;
   problems: string[];
+  /** For each problem, its line in `src` (0-based), so the error names the link's own line. */
+  lines: number[];
 }
 
 export function renderMarkdown(src: string): MarkdownResult {
   const env = {};
   const tokens = md.parse(src, env);
   const problems: string[] = [];
-  const walk = (list: ReturnType<typeof md.parse>) => {
+  const lines: number[] = [];
+  // Inline children carry no line map: their line is the block's first line plus the breaks before them.
+  const walk = (list: ReturnType<typeof md.parse>, blockLine: number) => {
+    let line = blockLine;
     for (const t of list) {
-      if (t.type === 'image')
+      if (t.type === 'softbreak' || t.type === 'hardbreak') line++;
+      if (t.type === 'image') {
         problems.push(
           `an image in Markdown ("${t.content || t.attrGet('src')}") is not allowed; photos come from the testimony frontmatter`,
         );
+        lines.push(line);
+      }
       if (t.type === 'link_open') {
         const href = t.attrGet('href') ?? '';
         if (!isAllowedUrl(href)) {
           problems.push(`link "${href}" is not allowed; use https:, tel: or mailto:`);
+          lines.push(line);
           t.attrSet('href', '#');
         }
       }
-      if (t.children) walk(t.children);
+      if (t.children) walk(t.children, t.map?.[0] ?? line);
     }
   };
-  walk(tokens);
-  return { html: md.renderer.render(tokens, md.options, env), problems };
+  walk(tokens, 0);
+  return { html: md.renderer.render(tokens, md.options, env), problems, lines };
 }
 
 /** Plain text of Markdown (for alt text, metadata and the deny-list scan). */

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { startPreview } from '../../src/preview/server.js';
 import { sha256 } from '../../src/util/files.js';
 import { campaignMd, listFiles, makeProject, REPO, runCli, testimonyMd, writeFiles } from '../helpers.js';
 
@@ -493,5 +495,186 @@ describe('locales import through --root, run from another folder', () => {
     const after = snapshot();
     expect([...after].filter(([f, h]) => before.get(f) !== h).map(([f]) => f)).toEqual(['locales/ckb/c.json']);
     expect(JSON.parse(readFileSync(path.join(root, 'locales', 'ckb', 'c.json'), 'utf8')).headline).toBe('ڕاستییەکە بزانە');
+  });
+});
+
+describe('preview answers only its own names and never follows a link in out/', () => {
+  /** A request with the Host header a DNS-rebinding page would send (fetch does not let a test set it). */
+  function get(port: number, p: string, host: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      // No Host header at all when host is empty (Node would otherwise send its own).
+      const headers = host ? { Host: host } : {};
+      const req = http.request({ host: '127.0.0.1', port, path: p, headers, setHost: host !== '' }, (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('Host evil.example:PORT gets 421 and nothing of the campaign; 127.0.0.1:PORT and localhost:PORT are answered; links in out/ are 404', async () => {
+    writeFiles(path.join(root, 'campaigns', 'p'), { 'campaign.md': campaignMd({ id: 'p' }) });
+    const out = path.join(root, 'out');
+    // What a build left, plus what a hostile shard could: a link out of the project and a link inside out/.
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0b3d5c' } })
+      .png()
+      .toBuffer();
+    const SECRET = 'SECRET-CANARY-preview-7d2e';
+    writeFiles(path.join(out, 'p', 'en'), { 'real.png': png });
+    writeFiles(outside, { 'secret.png': SECRET, 'inner/x.png': SECRET });
+    symlinkSync(path.join(outside, 'secret.png'), path.join(out, 'p', 'en', 'leak.png'));
+    symlinkSync(path.join(out, 'p', 'en', 'real.png'), path.join(out, 'p', 'en', 'alias.png'));
+    symlinkSync(path.join(outside, 'inner'), path.join(out, 'p', 'ckb'));
+    // No Chromium: the build fails at rendering, after the campaign is known, and the server stays up.
+    const preview = await startPreview({
+      root,
+      campaignDir: path.join(root, 'campaigns', 'p'),
+      out,
+      port: 0,
+      asOf: '2026-06-01',
+      chromium: '/nonexistent-so-rendering-would-fail',
+    });
+    try {
+      const port = Number(new URL(preview.url).port);
+      expect(preview.url).toBe(`http://127.0.0.1:${port}/`);
+      for (const host of [
+        `evil.example:${port}`,
+        `127.0.0.1.evil.example:${port}`,
+        `localhost.:${port}`,
+        '127.0.0.1',
+        `127.0.0.1:${port + 1}`,
+        '',
+      ]) {
+        for (const p of ['/', '/api/status', '/files/en/real.png']) {
+          const r = await get(port, p, host);
+          // Node's own server answers a request without Host with 400; every foreign name gets our 421.
+          expect(r.status, `${host} ${p}`).toBe(host ? 421 : 400);
+          expect(r.body).not.toMatch(/"p"|real\.png|campaign|refusal/i);
+        }
+      }
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
+        const status = await get(port, '/api/status', host);
+        expect(status.status, host).toBe(200);
+        expect(JSON.parse(status.body)).toHaveProperty('generation');
+        const file = await get(port, '/files/en/real.png', host);
+        expect(file.status, host).toBe(200);
+        expect(Buffer.from(file.body, 'latin1').equals(png)).toBe(true);
+      }
+      for (const p of ['/files/en/leak.png', '/files/en/alias.png', '/files/ckb/x.png']) {
+        const r = await get(port, p, `127.0.0.1:${port}`);
+        expect(r.status, p).toBe(404);
+        expect(r.body).not.toContain(SECRET);
+      }
+    } finally {
+      await preview.close();
+    }
+  });
+});
+
+describe('bundle --merge with a hostile shard manifest', () => {
+  const EVIL = '#!/bin/sh\necho owned\n';
+  /** A shard folder as another CI job could leave it: a manifest naming `campaign` and one asset at `assetPath`. */
+  function shard(campaign: string, assetPath: string) {
+    const dir = path.join(root, 'shard-1', 'c');
+    writeFiles(dir, { 'en/evil.sh': EVIL });
+    const asset = {
+      path: assetPath,
+      sha256: sha256(EVIL),
+      bytes: Buffer.byteLength(EVIL),
+      locale: 'en',
+      template: 'social-card',
+      format: 'square',
+      output: 'png',
+      channel: 'social',
+      consent_ids: [],
+      testimonies: [],
+      key: 'k',
+    };
+    const manifest = {
+      manifest_version: 1,
+      generator: 'x',
+      campaign,
+      as_of: '2026-06-01',
+      regions: ['IQ-AR'],
+      shard: '1/2',
+      assets: [asset],
+      refusals: [],
+    };
+    writeFiles(dir, { 'manifest.json': JSON.stringify(manifest, null, 2) });
+  }
+  /** Every file under the project's parent folder that belongs to this test (the project and its siblings named like it). */
+  const around = () => listFiles(root).filter((f) => !f.startsWith('shard-1/'));
+
+  it('control: the same shard with plain names is merged into --out', () => {
+    writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
+    shard('c', 'en/evil.sh');
+    const r = cli(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(listFiles(path.join(root, 'release'))).toContain('c/en/evil.sh');
+  });
+
+  for (const [what, campaign, assetPath, message] of [
+    ['a campaign id "../victim"', '../victim', 'en/evil.sh', /holds campaign \.\.\/victim, not c|not a plain name/],
+    ['an asset path climbing out', 'c', 'en/../../../victim/evil.sh', /assets\[0\]\.path|not a plain relative path/],
+    ['an asset path with backslashes', 'c', 'en\\..\\..\\victim\\evil.sh', /not a plain relative path/],
+  ] as const) {
+    it(`${what}: exit 2, nothing written inside or outside --out`, () => {
+      writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
+      shard(campaign, assetPath);
+      const before = around();
+      const r = cli(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(around()).toEqual(before);
+      expect(listFiles(path.join(root, 'release'))).toEqual([]);
+      expect(listFiles(path.join(root, 'victim'))).toEqual([]);
+      expect(listFiles(path.join(path.dirname(root), 'victim'))).toEqual([]);
+    });
+  }
+});
+
+describe('errors name the line of the input itself', () => {
+  it('a bad link on the 12th line of a testimony body is reported at its own file line, not the body first line', async () => {
+    const body = [
+      'ڕۆژێک لە ڕێگادا بووین.',
+      '',
+      'قاچاخچییەکە گوتی بەلەمەکە سەلامەتە.',
+      'ئێمە باوەڕمان کرد.',
+      '',
+      '- یەکەم شەو',
+      '- دووەم شەو',
+      '',
+      'دەریا زۆر سارد بوو،',
+      'و منداڵەکان دەگریان.',
+      'پاشان پەیوەندیمان کرد بە',
+      '[هێڵی یارمەتی](http://helpline.example/ckb) و',
+      'وەڵامیان دایەوە.',
+      '',
+      '* [ئەم بەستەرە](javascript:alert(1)) لە لیستێکدایە',
+    ].join('\n');
+    const text = testimonyMd({ id: 't1', body });
+    const lines = text.split('\n');
+    const httpLine = lines.findIndex((l) => l.includes('http://helpline.example')) + 1;
+    const jsLine = lines.findIndex((l) => l.includes('javascript:')) + 1;
+    const bodyFirst = lines.indexOf('ڕۆژێک لە ڕێگادا بووین.') + 1;
+    expect(httpLine - bodyFirst).toBe(11); // the 12th line of the body
+    const r = check({ 'testimonies/t1.md': text });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`campaigns/c/testimonies/t1.md:${httpLine} body: link "http://helpline.example/ckb" is not allowed`);
+    expect(r.stderr).toContain(`campaigns/c/testimonies/t1.md:${jsLine} body: link "javascript:alert(1)" is not allowed`);
+    expect(r.stderr).not.toContain(`t1.md:${bodyFirst} body`);
+    expect(r.build.code).toBe(2);
+  });
+
+  it('--concurrency abc is a usage error (exit 2) with a hint, from the real binary', () => {
+    writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
+    const r = cli(['build', 'campaigns/c', '--out', 'out', '--concurrency', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--concurrency "abc" is not a whole number from 1 to 16/);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(listFiles(path.join(root, 'out'))).toEqual([]);
   });
 });

@@ -118,7 +118,12 @@ export function loadProject(root: string, campaignDir: string): LoadedProject {
     for (const tr of t.translations.values()) md.push([tr.body, tr.file, tr.bodyLine]);
   }
   for (const [src, file, line] of md) {
-    for (const p of renderMarkdown(src).problems) errors.push(new CampaignPressError('markdown-link', p, { file, line, field: 'body' }));
+    const r = renderMarkdown(src);
+    r.problems.forEach((p, i) => {
+      errors.push(
+        new CampaignPressError('markdown-link', p, { file, line: line === undefined ? undefined : line + r.lines[i]!, field: 'body' }),
+      );
+    });
   }
   if (errors.length) throw new ValidationErrors(errors);
   return { table, campaign, templates };
