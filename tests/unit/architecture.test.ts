@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../helpers.js';
+import { REPO, writeFiles } from '../helpers.js';
 
 /**
  * The shape of the code: folders under src/ form no import cycle, and the pure stages never
@@ -112,5 +114,82 @@ describe('architecture', () => {
 
   it('has no folder named build under src/', () => {
     expect(readdirSync(SRC)).not.toContain('build');
+  });
+});
+
+/**
+ * Ways to reach the file system that an import rule does not see: a CommonJS require (made with
+ * createRequire) of fs, `process.getBuiltinModule('fs')`, `process.binding('fs')`, and an import()
+ * whose specifier is computed. Each is a way around src/util/files.ts.
+ */
+function fsBypasses(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/\bgetBuiltinModule\s*\(|\bprocess\s*\.\s*binding\s*\(/g)) found.push(m[0]);
+  // require(…) and createRequire(…)(…): only a literal that is not fs. require.resolve only resolves.
+  for (const m of text.matchAll(/(?:\brequire|\bcreateRequire\s*\([^)]*\))\s*\(\s*([^)]*)\)/g)) {
+    if (m[0].startsWith('createRequire') && !/\)\s*\(/.test(m[0])) continue;
+    const arg = m[1]!.trim();
+    if (/^import\.meta\.url$/.test(arg)) continue;
+    if (!/^(['"])[^'"`]+\1$/.test(arg) || /^['"](node:)?fs(\/|['"])/.test(arg)) found.push(m[0]);
+  }
+  for (const m of text.matchAll(/\bimport\s*\(\s*([^)]*)\)/g)) if (!/^(['"])[^'"]+\1$/.test(m[1]!.trim())) found.push(m[0]);
+  return found;
+}
+
+describe('no file read around src/util/files.ts', () => {
+  it('no source file reaches fs through require, getBuiltinModule, process.binding or a computed import()', () => {
+    const found = sourceFiles(SRC).flatMap((f) => fsBypasses(readFileSync(f, 'utf8')).map((b) => `${path.relative(REPO, f)}: ${b}`));
+    expect(found).toEqual([]);
+  });
+
+  it('control: the scanner finds each bypass and passes the module loading src/ does', () => {
+    for (const bad of [
+      "const fs = process.getBuiltinModule('node:fs');",
+      "const fs = process.getBuiltinModule?.('fs');".replace('?.', ''),
+      "const b = process.binding('fs');",
+      "const fs = createRequire(import.meta.url)('node:fs');",
+      "const require = createRequire(import.meta.url); const fs = require('fs');",
+      "const p = require('fs/promises');",
+      'const fs = require(name);',
+      "const fs = await import('node:' + 'fs');",
+      'const fs = await import(`node:${x}`);',
+    ])
+      expect(fsBypasses(bad), bad).not.toEqual([]);
+    for (const ok of [
+      'const require = createRequire(import.meta.url);',
+      'dir = path.dirname(require.resolve(`${pkg}/package.json`));',
+      "const SKELETON = createRequire(import.meta.url)('unhomoglyph/data.json');",
+      "const { importXliff } = await import('../../translators/xliff.js');",
+    ])
+      expect(fsBypasses(ok), ok).toEqual([]);
+  });
+
+  it("biome's import rule refuses fs read functions in src/, by static, namespace and dynamic import (control: path and allowed names pass)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cp-biome-'));
+    try {
+      copyFileSync(path.join(REPO, 'biome.json'), path.join(dir, 'biome.json'));
+      const probes: Record<string, string> = {
+        'dynamic.ts': "export const a = async () => (await import('node:fs')).readFileSync('/etc/passwd');\n",
+        'dynamic-bare.ts':
+          "export const a = async () => {\n  const { readFileSync } = await import('fs');\n  return readFileSync('/etc/passwd');\n};\n",
+        'dynamic-promises.ts': "export const a = async () => (await import('node:fs/promises')).readFile('/etc/passwd');\n",
+        'namespace.ts': "import * as fs from 'node:fs';\nexport const a = () => fs.readFileSync('/etc/passwd');\n",
+        'named.ts': "import { readFileSync } from 'node:fs';\nexport const a = () => readFileSync('/etc/passwd');\n",
+        'ok.ts':
+          "import { existsSync } from 'node:fs';\nexport const a = async () => (await import('node:path')).join('a', String(existsSync('b')));\n",
+      };
+      writeFiles(path.join(dir, 'src'), probes);
+      const r = spawnSync(path.join(REPO, 'node_modules', '.bin', 'biome'), ['lint', '--vcs-enabled=false', '--reporter=json', 'src'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      const report = JSON.parse(r.stdout) as { diagnostics: { category: string; location: { path: string } }[] };
+      const flagged = new Set(
+        report.diagnostics.filter((d) => d.category === 'lint/style/noRestrictedImports').map((d) => path.basename(d.location.path)),
+      );
+      expect([...flagged].sort()).toEqual(['dynamic-bare.ts', 'dynamic-promises.ts', 'dynamic.ts', 'named.ts', 'namespace.ts']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
