@@ -146,6 +146,10 @@ export const catalog = {
     exit: ExitCode.invalidInput,
     hint: 'The manifest was edited or damaged. Build again into a fresh output folder; never edit manifest.json by hand.',
   },
+  'placeholder-contact': {
+    exit: ExitCode.invalidInput,
+    hint: 'Put the real helpline, address or e-mail here before publishing. Sample and test campaigns may keep example values; --strict refuses them.',
+  },
   interrupted: { exit: ExitCode.interrupted, hint: 'The build was stopped by a signal; run it again to finish.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
 } as const satisfies Record<string, { exit: ExitCode; hint: string }>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizePhone, strayPhoneCharacter } from './phone.js';
 
 /** Strict schemas for the content contract (FORMAT.md section 2). Unknown keys are errors. */
 
@@ -23,6 +24,17 @@ const relPath = z
   .refine((s) => !s.startsWith('/') && !/^[a-z]+:/i.test(s), 'use a path relative to the campaign folder');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'use a lower-case sha256 hex digest (64 characters)');
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+/** Normalized first (phone.ts: curly quotes, no-break spaces, Arabic-Indic digits, direction marks), then checked. */
+const hotline = z.preprocess(
+  (v) => (typeof v === 'string' ? normalizePhone(v) : v),
+  z
+    .string()
+    .refine((s) => !strayPhoneCharacter(s), {
+      abort: true,
+      error: (i) => `"${String(i.input)}" contains ${strayPhoneCharacter(String(i.input))}, which is not part of a phone number`,
+    })
+    .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'use digits, spaces, hyphens and an optional leading +'),
+);
 
 export const outputSchema = z.strictObject({
   template: id,
@@ -37,7 +49,7 @@ export const campaignSchema = z.strictObject({
   locales: z.array(localeCode).min(1),
   distribution: z.strictObject({ regions: z.array(region).min(1) }),
   contact: z.strictObject({
-    hotline: z.string().regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'use digits, spaces, hyphens and an optional leading +'),
+    hotline: hotline,
     url: httpsUrl,
   }),
   brand: z.strictObject({

@@ -14,7 +14,9 @@ import {
 import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
 import { markedKey } from '../render/marks.js';
+import { isPseudo } from '../i18n/pseudo.js';
 import { displayPath, isInside } from '../util/files.js';
+import { placeholderContacts } from './contact.js';
 import { type BuildScope, inShard, type LoadedProject, loadProject, resolveScope, type Shard } from './steps/load.js';
 import { type KeyedJob, planStep } from './steps/plan.js';
 import { type ProgressEvent, renderStep } from './steps/render.js';
@@ -102,6 +104,8 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   report.campaign = project.campaign.id;
   for (const w of project.campaign.warnings) diag.warn(w);
   const scope = resolveScope(project, opts);
+  // Pseudo-locale builds are layout tests that are never released: placeholders there mislead no one.
+  if (!scope.locales.every(isPseudo)) for (const w of placeholderContacts(project.campaign, opts.root, scope.locales)) diag.warn(w);
   const campaignOut = safeOutputFolder(opts, report.out, project);
   const planned = await planStep(project, scope, { root: opts.root, skipRefused: !!opts.skipRefused, strict: !!opts.strict }, diag);
   report.refusals = planned.refusals;

@@ -1,7 +1,7 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { CampaignPressError, type ErrorCode } from '../errors.js';
+import { CampaignPressError, catalog, didYouMean, type ErrorCode } from '../errors.js';
 
 /**
  * Structured text with positions: YAML (frontmatter, template.json as JSON) parsed by the `yaml`
@@ -152,12 +152,14 @@ export function validate<S extends z.ZodType>(schema: S, y: ParsedYaml): { value
     if (issue.code === 'unrecognized_keys') {
       for (const k of issue.keys) {
         const full = [...path, k];
+        const guess = didYouMean(k, keysAt(schema, path));
         errors.push(
-          new CampaignPressError('schema-unknown-field', `unknown field "${k}"`, {
-            file: y.file,
-            line: lineOfPath(y, full, true),
-            field: formatPath(full),
-          }),
+          new CampaignPressError(
+            'schema-unknown-field',
+            `unknown field "${k}"${guess ? `; ${guess.charAt(0).toLowerCase()}${guess.slice(1)}` : ''}`,
+            { file: y.file, line: lineOfPath(y, full, true), field: formatPath(full) },
+            guess ? `${guess} ${catalog['schema-unknown-field'].hint}` : undefined,
+          ),
         );
       }
       continue;
@@ -170,4 +172,35 @@ export function validate<S extends z.ZodType>(schema: S, y: ParsedYaml): { value
     errors.push(new CampaignPressError(code, message, { file: y.file, line, field }));
   }
   return { errors };
+}
+
+/** The zod definition fields this module reads (zod 4 keeps them on `_zod.def`). */
+interface ZodDef {
+  type: string;
+  shape?: Record<string, { _zod: { def: ZodDef } }>;
+  innerType?: { _zod: { def: ZodDef } };
+  element?: { _zod: { def: ZodDef } };
+  in?: { _zod: { def: ZodDef } };
+  out?: { _zod: { def: ZodDef } };
+}
+
+/** Past optional, default, nullable and preprocess wrappers to the schema that holds the data. */
+function unwrap(def: ZodDef): ZodDef {
+  for (let i = 0; i < 16; i++) {
+    const next = def.innerType ?? (def.type === 'pipe' ? (def.in?._zod.def.type === 'transform' ? def.out : def.in) : undefined);
+    if (!next) return def;
+    def = next._zod.def;
+  }
+  return def;
+}
+
+/** The field names an object schema accepts at `path` (for "did you mean"); empty when the path leads elsewhere. */
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let def = unwrap((schema as unknown as { _zod: { def: ZodDef } })._zod.def);
+  for (const seg of path) {
+    if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) def = unwrap(def.shape[seg]._zod.def);
+    else if (def.type === 'array' && typeof seg === 'number' && def.element) def = unwrap(def.element._zod.def);
+    else return [];
+  }
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }

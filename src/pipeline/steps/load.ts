@@ -6,7 +6,7 @@ import { CampaignPressError, didYouMean, ValidationErrors } from '../../errors.j
 import { LABEL_SOURCE } from '../../i18n/keys.js';
 import { isPseudo, type PseudoLocale, pseudoMarkdown, pseudoResources, pseudoText } from '../../i18n/pseudo.js';
 import { type LocaleTable, loadLocaleTable } from '../../i18n/table.js';
-import { loadTemplate, type Template } from '../../templates/engine.js';
+import { listTemplates, loadTemplate, type Template } from '../../templates/engine.js';
 import { renderMarkdown } from '../../templates/markdown.js';
 import { displayPath, readTextInside, sha256 } from '../../util/files.js';
 import { parseJsonStrict } from '../../util/structured.js';
@@ -106,6 +106,7 @@ export function loadProject(root: string, campaignDir: string): LoadedProject {
       }
     } catch (e) {
       if (e instanceof ValidationErrors) errors.push(...e.errors);
+      else if (e instanceof CampaignPressError && e.code === 'template-unknown') errors.push(withTemplateGuess(e, o.template, root));
       else if (e instanceof CampaignPressError) errors.push(e);
       else throw e;
     }
@@ -127,6 +128,18 @@ export function loadProject(root: string, campaignDir: string): LoadedProject {
   }
   if (errors.length) throw new ValidationErrors(errors);
   return { table, campaign, templates };
+}
+
+/** "unknown template "postr"" gets "Did you mean "poster"?" in front of its list of templates. */
+function withTemplateGuess(e: CampaignPressError, name: string, root: string): CampaignPressError {
+  const guess = didYouMean(name, listTemplates(path.join(root, 'templates')));
+  if (!guess) return e;
+  return new CampaignPressError(
+    e.code,
+    `${e.message}; ${guess.charAt(0).toLowerCase()}${guess.slice(1)}`,
+    e.location,
+    `${guess} ${e.hint}`,
+  );
 }
 
 /** Give the loaded campaign pseudo-translations (description and testimonies) for a pseudo-locale. */
