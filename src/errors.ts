@@ -150,6 +150,10 @@ export const catalog = {
     exit: ExitCode.invalidInput,
     hint: 'Put the real helpline, address or e-mail here before publishing. Sample and test campaigns may keep example values; --strict refuses them.',
   },
+  'browser-unreachable': {
+    exit: ExitCode.renderFailed,
+    hint: 'Check that the browser at --browser-endpoint (or CAMPAIGN_PRESS_BROWSER_ENDPOINT) runs and that this machine reaches it; leave the option out to start a local Chromium.',
+  },
   interrupted: { exit: ExitCode.interrupted, hint: 'The build was stopped by a signal; run it again to finish.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
 } as const satisfies Record<string, { exit: ExitCode; hint: string }>;

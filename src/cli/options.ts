@@ -35,6 +35,10 @@ export function withBuildOptions<A extends unknown[]>(cmd: Command<A, {}, {}>) {
     .option('--marks', 'print PDFs get crop marks and a slug line outside the bleed, on a larger page')
     .option('--concurrency <n>', 'pages rendering at once, 1 to 16 (default: half the cores, at most 4)')
     .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
+    .option(
+      '--browser-endpoint <url>',
+      'use a running Chrome over DevTools, ws://… or http://… (default: CAMPAIGN_PRESS_BROWSER_ENDPOINT); it is left running',
+    )
     .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
     .option('--json', 'print one JSON report on stdout; progress goes to stderr');
 }
@@ -51,6 +55,7 @@ export interface BuildFlags {
   cache?: boolean;
   concurrency?: string;
   chromium?: string;
+  browserEndpoint?: string;
   shard?: string;
   marks?: boolean;
 }
@@ -71,9 +76,19 @@ export async function toBuildOptions(ctx: Ctx, dir: string, o: BuildFlags): Prom
     cache: o.cache !== false,
     concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency),
     chromium: o.chromium ?? ctx.io.env.CAMPAIGN_PRESS_CHROMIUM,
+    browserEndpoint: await browserEndpoint(ctx, o),
     shard: o.shard ? parseShard(o.shard) : undefined,
     marks: !!o.marks,
   };
+}
+
+/** --browser-endpoint or CAMPAIGN_PRESS_BROWSER_ENDPOINT, checked before anything is built. */
+async function browserEndpoint(ctx: Ctx, o: BuildFlags): Promise<string | undefined> {
+  const value = o.browserEndpoint ?? (ctx.io.env.CAMPAIGN_PRESS_BROWSER_ENDPOINT || undefined);
+  if (value === undefined) return undefined;
+  const { parseBrowserEndpoint } = await import('../render/chromium.js');
+  parseBrowserEndpoint(value, o.browserEndpoint === undefined ? 'CAMPAIGN_PRESS_BROWSER_ENDPOINT' : '--browser-endpoint');
+  return value;
 }
 
 /** Pages rendering at once: a whole number from 1 to 16 ("2x" and "0" are refused, not read as 2 and the default). */

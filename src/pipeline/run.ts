@@ -43,6 +43,8 @@ export interface BuildOptions {
   strict?: boolean;
   cache?: boolean;
   chromium?: string;
+  /** A running browser to render in (DevTools ws:// or http:// address) instead of launching one. */
+  browserEndpoint?: string;
   concurrency?: number;
   /** Validate, gate and plan, but render nothing (the `check` command). */
   dryRun?: boolean;
@@ -134,6 +136,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
       staging,
       skipRefused: !!opts.skipRefused,
       chromium: opts.chromium,
+      browserEndpoint: opts.browserEndpoint,
       concurrency: opts.concurrency,
       marks: opts.marks ? { asOf: scope.asOf } : undefined,
       onProgress: opts.onProgress,

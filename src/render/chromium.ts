@@ -119,3 +119,47 @@ export const CHROMIUM_ARGS = [
   '--hide-scrollbars',
   '--mute-audio',
 ];
+
+/**
+ * A browser that already runs, reached over DevTools: `ws://…/devtools/browser/…` (or `wss://`,
+ * as a service such as browserless gives it) is a WebSocket endpoint, `http://host:port` (or
+ * `https://`) the DevTools HTTP address that names the endpoint. Anything else is a usage error
+ * before any connection is tried.
+ */
+export interface BrowserEndpoint {
+  kind: 'ws' | 'http';
+  url: string;
+  /** The address without its query string and credentials (a token must not reach logs or reports). */
+  shown: string;
+}
+
+export function parseBrowserEndpoint(value: string, field = '--browser-endpoint'): BrowserEndpoint {
+  let u: URL;
+  try {
+    u = new URL(value.trim());
+  } catch {
+    throw new CampaignPressError('usage', `${field} "${shownEndpoint(value)}" is not a URL`, { field }, ENDPOINT_HINT);
+  }
+  const kind =
+    u.protocol === 'ws:' || u.protocol === 'wss:' ? 'ws' : u.protocol === 'http:' || u.protocol === 'https:' ? 'http' : undefined;
+  if (!kind)
+    throw new CampaignPressError(
+      'usage',
+      `${field} must start with ws://, wss://, http:// or https:// (got ${u.protocol})`,
+      { field },
+      ENDPOINT_HINT,
+    );
+  return { kind, url: u.toString(), shown: shownEndpoint(value) };
+}
+
+const ENDPOINT_HINT =
+  'Give the DevTools address of a running Chrome: ws://host:3000/?token=… for browserless, or http://127.0.0.1:9222 for a Chrome started with --remote-debugging-port=9222.';
+
+function shownEndpoint(value: string): string {
+  try {
+    const u = new URL(value.trim());
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return value.replace(/[?#].*$/, '').replace(/\/\/[^@/]*@/, '//');
+  }
+}

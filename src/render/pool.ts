@@ -2,7 +2,7 @@ import os from 'node:os';
 import puppeteer, { type Browser, type BrowserContext, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
 import { CampaignPressError } from '../errors.js';
 import { fontFile } from '../fonts/fonts.js';
-import { CHROMIUM_ARGS, resolveBrowser } from './chromium.js';
+import { type BrowserEndpoint, CHROMIUM_ARGS, DEAD_PROXY, parseBrowserEndpoint, resolveBrowser } from './chromium.js';
 import { ASSET_ORIGIN } from '../util/origin.js';
 
 /**
@@ -10,6 +10,10 @@ import { ASSET_ORIGIN } from '../util/origin.js';
  * pages sharing a context crashed under large fonts on this stack), the `pipe` transport so a
  * killed build leaves no orphan, JavaScript disabled, and every request answered from memory or
  * aborted and reported.
+ *
+ * Or a browser that already runs (`browserEndpoint`: browserless, a Chrome per CI runner): the
+ * pool connects over DevTools, opens contexts of its own and closes only those, never the
+ * browser. Fonts and pictures are still answered from memory, so the remote needs no files.
  */
 
 export interface MemoryAsset {
@@ -25,6 +29,8 @@ export interface PageSession {
   blocked: string[];
   /** Main-frame navigations attempted since the job started. */
   navigations: string[];
+  /** The viewport and media type last set on the page ("1080x1080 screen"). */
+  emulated?: string;
 }
 
 interface Slot {
@@ -35,6 +41,8 @@ interface Slot {
 
 export interface PoolOptions {
   executablePath?: string;
+  /** ws://, wss://, http:// or https:// DevTools address of a running browser (see chromium.ts). */
+  browserEndpoint?: string;
   concurrency?: number;
   timeoutMs?: number;
 }
@@ -42,8 +50,14 @@ export interface PoolOptions {
 export class RenderPool {
   private browser?: Browser;
   private readonly free: Slot[] = [];
-  private readonly waiters: ((s: Slot) => void)[] = [];
+  private readonly waiters: ((s: Slot | undefined) => void)[] = [];
   private created = 0;
+  /** Every slot whose context is open, in use or free: on a remote browser these are all we may close. */
+  private readonly slots = new Set<Slot>();
+  /** Ids of the contexts this pool opened, to close the ones left behind when a connection drops. */
+  private readonly contextIds = new Set<string>();
+  private readonly endpoint?: BrowserEndpoint;
+  private starting?: Promise<void>;
   /** Closed for good: a page that fails afterwards is not given a new browser (a signal stopped the build). */
   private closed = false;
   readonly concurrency: number;
@@ -57,11 +71,26 @@ export class RenderPool {
     // Measured: on 2 cores a second page gives no gain; more cores do help.
     this.concurrency = Math.max(1, options.concurrency ?? Math.min(4, Math.floor(os.availableParallelism() / 2)));
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    if (options.browserEndpoint) this.endpoint = parseBrowserEndpoint(options.browserEndpoint);
+  }
+
+  /** Whether the browser is a remote one this pool must leave running. */
+  get remote(): boolean {
+    return !!this.endpoint;
   }
 
   async start(): Promise<void> {
     if (this.closed) throw new CampaignPressError('render-failed', 'the render pool was closed');
     if (this.browser) return;
+    // Pages failing together start one browser, not one each.
+    this.starting ??= this.open().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    if (this.endpoint) return this.connect(this.endpoint);
     const resolved = await resolveBrowser(this.options.executablePath);
     const args = [...CHROMIUM_ARGS];
     if (process.getuid?.() === 0) args.push('--no-sandbox');
@@ -84,9 +113,47 @@ export class RenderPool {
     this.browserVersion = await this.browser.version();
   }
 
+  private async connect(endpoint: BrowserEndpoint): Promise<void> {
+    let browser: Browser;
+    try {
+      browser = await puppeteer.connect({
+        ...(endpoint.kind === 'ws' ? { browserWSEndpoint: endpoint.url } : { browserURL: endpoint.url }),
+        defaultViewport: null,
+        protocolTimeout: 120_000,
+      });
+    } catch (e) {
+      throw new CampaignPressError(
+        'browser-unreachable',
+        `cannot connect to the browser at ${endpoint.shown}: ${(e as Error).message.split('\n')[0]!.replaceAll(endpoint.url, endpoint.shown)}`,
+        { field: '--browser-endpoint' },
+      );
+    }
+    // Contexts this pool opened before a connection dropped may outlive it on the remote: close them.
+    for (const c of browser.browserContexts()) if (c.id && this.contextIds.has(c.id)) await c.close().catch(() => undefined);
+    this.contextIds.clear();
+    this.browser = browser;
+    this.browserVersion = await browser.version();
+  }
+
+  /** After a dropped connection or a dead browser: forget its pages and connect or launch again (once per failed job). */
+  private async restart(): Promise<void> {
+    if (this.starting) return this.starting;
+    const old = this.browser;
+    this.browser = undefined;
+    for (const s of this.free) this.slots.delete(s);
+    this.created -= this.free.length;
+    this.free.length = 0;
+    if (old && this.endpoint) await old.disconnect().catch(() => undefined);
+    await this.start();
+  }
+
   private async createSlot(): Promise<Slot> {
-    if (!this.browser) await this.start();
-    const context = await this.browser!.createBrowserContext();
+    if (!this.browser?.connected) await this.restart();
+    // On a remote browser the dead proxy is set per context: its own flags are not ours to choose.
+    const context = await this.browser!.createBrowserContext(
+      this.endpoint ? { proxyServer: DEAD_PROXY, proxyBypassList: ['<-loopback>'] } : {},
+    );
+    if (context.id) this.contextIds.add(context.id);
     const page = await context.newPage();
     await page.setJavaScriptEnabled(false);
     await page.setRequestInterception(true);
@@ -109,7 +176,9 @@ export class RenderPool {
       },
     );
     page.on('request', (req: HTTPRequest) => void this.answer(req, page, session));
-    return { context, page, session };
+    const slot = { context, page, session };
+    this.slots.add(slot);
+    return slot;
   }
 
   private async answer(req: HTTPRequest, page: Page, session: PageSession): Promise<void> {
@@ -152,10 +221,13 @@ export class RenderPool {
         return await this.createSlot();
       } catch (e) {
         this.created--;
+        // A job waiting for this page would wait for ever: it tries to make one itself.
+        this.waiters.shift()?.(undefined);
         throw e;
       }
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const handed = await new Promise<Slot | undefined>((resolve) => this.waiters.push(resolve));
+    return handed ?? this.acquire();
   }
 
   private release(slot: Slot): void {
@@ -165,12 +237,8 @@ export class RenderPool {
   }
 
   private async replace(slot: Slot): Promise<Slot> {
+    this.slots.delete(slot);
     await slot.context.close().catch(() => undefined);
-    if (!this.browser?.connected) {
-      this.browser = undefined;
-      this.free.length = 0;
-      await this.start();
-    }
     return this.createSlot();
   }
 
@@ -212,7 +280,7 @@ export class RenderPool {
     }
   }
 
-  /** The browser's process id (for memory measurements). */
+  /** The browser's process id (for memory measurements); undefined for a remote browser. */
   browserPid(): number | undefined {
     return this.browser?.process()?.pid;
   }
@@ -222,6 +290,13 @@ export class RenderPool {
     const b = this.browser;
     this.browser = undefined;
     this.free.length = 0;
-    if (b) await b.close().catch(() => undefined);
+    const slots = [...this.slots];
+    this.slots.clear();
+    if (!b) return;
+    if (this.endpoint) {
+      // Someone else's browser: close our contexts (and with them our pages), then let go.
+      await Promise.all(slots.map((s) => s.context.close().catch(() => undefined)));
+      await b.disconnect().catch(() => undefined);
+    } else await b.close().catch(() => undefined);
   }
 }

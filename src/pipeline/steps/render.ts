@@ -36,6 +36,7 @@ export interface RenderStepInput {
   staging: string;
   skipRefused: boolean;
   chromium?: string;
+  browserEndpoint?: string;
   concurrency?: number;
   /** `--marks`: print PDFs get crop marks and a slug (campaign, locale, asset, edition = as-of date and key). */
   marks?: { asOf: string };
@@ -58,14 +59,18 @@ export interface RenderStepResult {
   failed: boolean;
 }
 
-const BROKEN_BROWSER = new Set(['render-failed', 'render-timeout', 'browser-not-found']);
+const BROKEN_BROWSER = new Set(['render-failed', 'render-timeout', 'browser-not-found', 'browser-unreachable']);
 
 export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promise<RenderStepResult> {
   const res: RenderStepResult = { assets: [], staged: [], refusals: [], rendered: 0, cached: 0, refused: 0, failed: false };
   const total = inp.jobs.length;
   const toRender = inp.jobs.filter((k) => !k.prev).length;
   inp.onProgress?.({ type: 'plan', planned: total, toRender, cached: total - toRender });
-  const pool = new RenderPool(new Map(inp.memory), { executablePath: inp.chromium, concurrency: inp.concurrency });
+  const pool = new RenderPool(new Map(inp.memory), {
+    executablePath: inp.chromium,
+    browserEndpoint: inp.browserEndpoint,
+    concurrency: inp.concurrency,
+  });
   // One more job in flight than pages: while a page renders the next asset, the previous one is
   // encoded (sharp, pdf-lib) and written.
   const limit = pLimit(pool.concurrency + 1);
