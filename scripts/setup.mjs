@@ -3,8 +3,8 @@
 // It uses only Node's built-ins, because it runs before node_modules exists:
 //   1. checks Node, 2. installs npm packages when the lockfile changed, 3. compiles src/ to dist/,
 //   4. finds Chrome/Chromium, installing Debian/Ubuntu's chromium package when there is none,
-//   5. with --test-tools, installs poppler-utils (pdftoppm, pdftotext, pdffonts), ghostscript and translate-toolkit
-//      (xliff2po, po2xliff) for the tests.
+//   5. with --test-tools, installs poppler-utils (pdftoppm, pdftotext, pdffonts), ghostscript, translate-toolkit
+//      (xliff2po, po2xliff) and libxml2-utils (xmllint, for the XLIFF schema tests) for the tests.
 // Fonts come from npm (@fontsource), so step 2 covers them.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -110,6 +110,11 @@ if (wantTestTools) {
     aptInstall(['translate-toolkit']);
     if (!['xliff2po', 'po2xliff'].every(has))
       fail('the tests need translate-toolkit (xliff2po, po2xliff); install it with your package manager.');
+  }
+  // Exported XLIFF 1.2 and 2.0 are validated against the OASIS schemas (tests/fixtures/xsd) with xmllint.
+  if (!has('xmllint')) {
+    aptInstall(['libxml2-utils']);
+    if (!has('xmllint')) fail('the tests need xmllint (libxml2-utils); install it with your package manager.');
   }
 }
 try {

@@ -234,11 +234,43 @@ async function readXliff(xml: string, file: string): Promise<{ js: XliffJs; vers
       'Export again with `campaign-press locales export`, and save from your CAT tool as XLIFF 1.2 or 2.0.',
     );
   assertWellFormedXml(xml, file);
+  let js: XliffJs;
   try {
-    return { js: version2 ? await xliff.xliff2js(xml) : await xliff.xliff12ToJs(xml), version2 };
+    js = version2 ? await xliff.xliff2js(xml) : await xliff.xliff12ToJs(xml);
   } catch (e) {
     throw new CampaignPressError('schema-invalid', `cannot read the XLIFF: ${(e as Error).message}`, { file });
   }
+  for (const [key, units] of Object.entries(js.resources)) js.resources[key] = flattenGroups(units, file, key);
+  return { js, version2 };
+}
+
+/**
+ * CAT tools nest units in <group> elements (sections, plural sets, whatever the tool likes): the
+ * units count, the groups do not. The result has no prototype, so a unit id `__proto__` stays a
+ * key and is refused like any unsafe id instead of vanishing into the object's prototype.
+ */
+function flattenGroups(
+  units: Record<string, unknown>,
+  file: string,
+  ns: string,
+  out: Record<string, XliffUnit> = Object.create(null),
+): Record<string, XliffUnit> {
+  for (const [id, unit] of Object.entries(units)) {
+    const group = (unit as { groupUnits?: unknown } | null)?.groupUnits;
+    if (group && typeof group === 'object') {
+      flattenGroups(group as Record<string, unknown>, file, ns, out);
+      continue;
+    }
+    if (Object.hasOwn(out, id))
+      throw new CampaignPressError(
+        'schema-invalid',
+        `unit id "${id}" appears twice in "${ns}"`,
+        { file, field: id },
+        'Each unit id is one key; save the file from the CAT tool again without duplicated units.',
+      );
+    out[id] = unit as XliffUnit;
+  }
+  return out;
 }
 
 /**
