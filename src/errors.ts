@@ -154,6 +154,23 @@ export const catalog = {
     exit: ExitCode.renderFailed,
     hint: 'Check that the browser at --browser-endpoint (or CAMPAIGN_PRESS_BROWSER_ENDPOINT) runs and that this machine reaches it; leave the option out to start a local Chromium.',
   },
+  'brand-unknown': {
+    exit: ExitCode.invalidInput,
+    hint: 'Name a kit that exists as brands/<id>.yaml at the top of the project, or write the brand inline (primary, accent, logo).',
+  },
+  'svg-unsafe': {
+    exit: ExitCode.invalidInput,
+    hint: 'Export the logo again as plain SVG (no scripts, links, embedded images or fonts); or use a PNG at 300 ppi.',
+  },
+  'image-resolution-low': {
+    exit: ExitCode.invalidInput,
+    hint: 'Use an SVG logo, or a PNG with more pixels: 300 ppi at the printed size.',
+  },
+  'hero-contrast': {
+    exit: ExitCode.renderFailed,
+    hint: 'Use treatment: duotone, or a darker primary colour in the brand; text over the hero image must stay readable.',
+  },
+  'variant-unknown': { exit: ExitCode.invalidInput, hint: 'Use a variant the template declares in its template.json.' },
   interrupted: { exit: ExitCode.interrupted, hint: 'The build was stopped by a signal; run it again to finish.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
 } as const satisfies Record<string, { exit: ExitCode; hint: string }>;

@@ -3,6 +3,7 @@ import { CampaignPressError, Diagnostics, ValidationErrors } from '../errors.js'
 import type { LocaleTable } from '../i18n/table.js';
 import { displayPath, isDirInside, listInside, readBytesInside, readTextInside, resolveInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
+import { type BrandImage, type HeroImage, type ResolvedBrand, resolveBrand, resolveHero } from './brand.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { isFresh, translatableSha256 } from './staleness.js';
 import { lineOfPath, validate } from '../util/structured.js';
@@ -65,7 +66,11 @@ export interface Campaign {
   data: CampaignFrontmatter;
   body: string;
   bodyLine: number;
+  /** Real path of the logo (inline or kit), kept for callers that only need the file. */
   logoPath?: string;
+  /** Colours, logos, name and partners: the inline brand or the kit it names. */
+  brand: ResolvedBrand;
+  hero?: HeroImage;
   /** Translated descriptions (campaign.<lng>.md). */
   bodies: Map<string, { body: string } & TranslationInfo>;
   /** Campaign messages per locale, including the source locale (from campaign.md). */
@@ -144,13 +149,24 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       ),
     );
   }
-  let logoPath: string | undefined;
-  if (data.brand.logo) {
-    const logo = data.brand.logo;
-    collect(() => {
-      logoPath = resolveInside(dir, logo, { file: shownMain, line: lineOfPath(fm, ['brand', 'logo']), field: 'brand.logo' });
-    });
-  }
+  const lineOfMain = (p: (string | number)[]) => lineOfPath(fm, p);
+  let brand: ResolvedBrand = {
+    id: null,
+    primary: '#000000',
+    accent: '#000000',
+    colourAt: () => ({}),
+    name: null,
+    social: [],
+    partners: null,
+  };
+  let hero: HeroImage | undefined;
+  collect(() => {
+    brand = resolveBrand(data, dir, shownMain, lineOfMain, path.join(path.dirname(path.resolve(localesDir)), 'brands'));
+  });
+  collect(() => {
+    hero = resolveHero(data, dir, shownMain, lineOfMain);
+  });
+  const logoPath = brand.logo?.abs;
 
   const campaign: Campaign = {
     id: data.id,
@@ -162,6 +178,8 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     body: fm.body,
     bodyLine: fm.bodyLine,
     logoPath,
+    brand,
+    hero,
     bodies: new Map(),
     messages: new Map([[data.source_locale, { title: data.title, ...data.messages }]]),
     messageFiles: new Map([[data.source_locale, shownMain]]),
@@ -354,18 +372,24 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
   const denied = deniedInputErrors(campaign);
   if (denied.length) throw new ValidationErrors(denied);
   diag.throwIfErrors();
-  if (logoPath) {
-    const where = { field: 'brand.logo', file: shownMain, line: lineOfPath(fm, ['brand', 'logo']) };
-    const misrouted = misroutedPhotoErrors(campaign, [
-      {
-        ...where,
-        path: logoPath,
-        sha256: sha256(readBytesInside(dir, logoPath, { ...IN_CAMPAIGN, maxBytes: MAX_IMAGE_BYTES, where }).bytes),
-      },
-    ]);
-    if (misrouted.length) throw new ValidationErrors(misrouted);
-  }
+  const misrouted = misroutedPhotoErrors(
+    campaign,
+    brandImages(campaign).map((img) => ({
+      file: img.where.file ?? shownMain,
+      line: img.where.line,
+      field: img.where.field ?? 'brand',
+      path: img.abs,
+      sha256: sha256(readBytesInside(img.root, img.abs, { maxBytes: MAX_IMAGE_BYTES, where: img.where }).bytes),
+    })),
+  );
+  if (misrouted.length) throw new ValidationErrors(misrouted);
   return campaign;
+}
+
+/** Every image of the campaign that is not a testimony photo: logo, partner logos, hero. */
+export function brandImages(campaign: Pick<Campaign, 'brand' | 'hero'>): BrandImage[] {
+  const b = campaign.brand;
+  return [...(b.logo ? [b.logo] : []), ...(b.partners?.logos ?? []), ...(campaign.hero ? [campaign.hero] : [])];
 }
 
 /** consent.id and the deny-list as written, read before validation so that an invalid block still protects. */

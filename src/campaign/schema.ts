@@ -40,7 +40,67 @@ export const outputSchema = z.strictObject({
   template: id,
   formats: z.array(z.string().min(1)).min(1).optional(),
   for_each: z.enum(['testimony']).optional(),
+  /** One of the template's layouts (template.json `variants`); the template's first when absent. */
+  variant: id.optional(),
 });
+
+/** The inline brand of campaign.md (FORMAT.md section 2); a kit in brands/<id>.yaml says more. */
+export const inlineBrandSchema = z.strictObject({
+  primary: colour,
+  accent: colour,
+  logo: relPath.optional(),
+});
+
+/** Text in several languages: locale code -> text. */
+const perLocale = z.record(localeCode, nonEmpty);
+/** A path inside the brands/ folder (brands/<kit-id>/logo.svg is written `<kit-id>/logo.svg`). */
+const brandPath = relPath.refine((s) => /\.(svg|png|jpe?g|webp)$/i.test(s), 'a logo is an .svg, .png, .jpg or .webp file');
+
+/** brands/<id>.yaml (FORMAT.md section 6): one organization's kit, shared by campaigns with `brand: <id>`. */
+export const brandKitSchema = z.strictObject({
+  /** The organization's name in words, per locale: printed in the brand bar. */
+  name: perLocale,
+  colours: z.strictObject({
+    primary: colour,
+    accent: colour,
+    /** Optional roles: text on paper, the paper of light panels. Defaults are the house ones. */
+    ink: colour.optional(),
+    paper: colour.optional(),
+  }),
+  logo: brandPath.optional(),
+  social: z
+    .array(
+      z.strictObject({
+        platform: z.enum(['facebook', 'instagram', 'telegram', 'whatsapp', 'x', 'youtube', 'tiktok', 'web']),
+        handle: z.string().regex(/^@?[A-Za-z0-9._-]{2,40}$/, 'use the handle as written on the platform, such as @example_org'),
+      }),
+    )
+    .default([]),
+  partners: z
+    .strictObject({
+      /** "Funded by" per locale, printed before the partner logos. */
+      label: perLocale.optional(),
+      logos: z
+        .array(z.strictObject({ name: nonEmpty, logo: brandPath }))
+        .min(1)
+        .max(6),
+    })
+    .optional(),
+});
+export type BrandKit = z.infer<typeof brandKitSchema>;
+
+/** campaign.md `hero`: a campaign image (never a testimony photo) with its own licence. */
+export const heroSchema = z.strictObject({
+  image: relPath.refine((s) => /\.(png|jpe?g|webp)$/i.test(s), 'a hero image is a .jpg, .png or .webp file'),
+  licence: nonEmpty,
+  /** The point a crop keeps, as CSS object-position: "50% 30%". */
+  focus: z
+    .string()
+    .regex(/^(?:100|[1-9]?[0-9])% (?:100|[1-9]?[0-9])%$/, 'use two percentages, such as "50% 30%"')
+    .default('50% 50%'),
+  treatment: z.enum(['duotone', 'overlay']).default('duotone'),
+});
+export type Hero = z.infer<typeof heroSchema>;
 
 export const campaignSchema = z.strictObject({
   id,
@@ -52,11 +112,8 @@ export const campaignSchema = z.strictObject({
     hotline: hotline,
     url: httpsUrl,
   }),
-  brand: z.strictObject({
-    primary: colour,
-    accent: colour,
-    logo: relPath.optional(),
-  }),
+  brand: z.union([id, inlineBrandSchema], { error: 'use a brand kit id (brands/<id>.yaml) or { primary, accent, logo }' }),
+  hero: heroSchema.optional(),
   messages: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'message keys use a-z, 0-9 and _'), nonEmpty),
   outputs: z.array(outputSchema).min(1),
 });

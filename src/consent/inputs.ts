@@ -45,7 +45,11 @@ export function deniedInputErrors(campaign: Campaign, denied: ReadonlySet<string
     if (fields.length)
       errors.push(deniedError(fields.join(' and '), clean ? { file: t.file, field: fields.join(', ') } : { field: fields.join(', ') }));
   }
-  if (bad(campaign.data.brand.logo)) errors.push(deniedError('the logo path', { file: campaign.file, field: 'brand.logo' }));
+  const b = campaign.brand;
+  for (const img of [b.logo, ...(b.partners?.logos ?? []), campaign.hero]) {
+    if (img && bad(img.ref.replace(/^brand:/, '')))
+      errors.push(deniedError(`the path of ${img.where.field ?? 'an image'}`, { file: img.where.file, field: img.where.field ?? 'brand' }));
+  }
   return errors;
 }
 

@@ -100,3 +100,27 @@ export function brandColours(brand: Brand): BrandColours {
 export function describeContrast(p: ContrastProblem): string {
   return `${p.use}: ${p.fg} on ${p.bg} has a contrast of ${p.ratio.toFixed(2)}:1, below ${p.min}:1 (WCAG 2.2); ${p.fallback} (${p.fallbackRatio.toFixed(2)}:1) is used instead`;
 }
+
+/**
+ * The two tones of a hero image's treatment, darkest and lightest, for text drawn over it in
+ * `text`: the brand's primary, moved away from the text colour until even the lightest (or, for
+ * dark text, the darkest) tone keeps `min` contrast with it. Every pixel of a duotone lies between
+ * the two, so every pixel under the text passes too; the image step measures the result anyway.
+ */
+export function heroTones(primary: string, text: string, min = 4.5): { dark: string; light: string } {
+  const p = parse(primary);
+  const textIsLight = luminance(parse(text)) > 0.18;
+  const toward: Rgb = textIsLight ? [0, 0, 0] : [255, 255, 255];
+  const away: Rgb = textIsLight ? [255, 255, 255] : [0, 0, 0];
+  const mix = (a: Rgb, b: Rgb, t: number) => format(a.map((v, i) => v + (b[i]! - v) * t) as Rgb);
+  // The tone on the text's side: as close to the text as contrast allows, so the photo keeps detail.
+  let near = format(p);
+  for (let t = 0; t <= 1.0001; t += 0.02) {
+    const c = mix(p, away, t);
+    if (contrastRatio(c, text) < min) break;
+    near = c;
+  }
+  if (contrastRatio(near, text) < min) near = safeColour(near, text, min);
+  const far = mix(parse(near), toward, 0.7);
+  return textIsLight ? { dark: far, light: near } : { dark: near, light: far };
+}

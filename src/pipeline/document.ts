@@ -11,6 +11,7 @@ import { CampaignPressError } from '../errors.js';
 import type { RenderJob, TestimonyPiece } from './plan.js';
 import { brandColours } from './contrast.js';
 import { markSources, resolveSource } from './sources.js';
+import { pickLocalized } from '../campaign/brand.js';
 
 /**
  * Localize + render HTML: the template context for a job, and the full page document around the
@@ -25,7 +26,15 @@ export interface DocumentInputs {
   assets: ReadonlyMap<string, string>;
   /** Testimony id -> photo URL (only for photos that passed the consent gate). */
   photos: ReadonlyMap<string, string>;
+  /** The date in the edition code of print assets (YYYY-MM-DD): --as-of, SOURCE_DATE_EPOCH or today. */
+  editionDate?: string;
 }
+
+/**
+ * Stands for the content key in the edition code while the key is computed (the key hashes the
+ * page, so the page cannot hold its own key): replaced by the key's first 8 characters at render.
+ */
+export const EDITION_KEY_SLOT = '\u2063KEY\u2063';
 
 export interface RenderedDocument {
   html: string;
@@ -58,7 +67,29 @@ function jobAssets(job: RenderJob, inp: DocumentInputs): ReadonlyMap<string, str
   return new Map([...inp.assets, ...own.map((p) => [p.testimony.data.photo!, inp.photos.get(p.id)!] as const)]);
 }
 
-export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDocument {
+/** What templates see of the brand: colours, logo, the name and the "Funded by" label in this locale's language or its nearest fallback. */
+function brandView(campaign: Campaign, chain: string[], table: LocaleTable, assets: ReadonlyMap<string, string>) {
+  const b = campaign.brand;
+  const inLang = (x: { text: string; lang: string } | null) =>
+    x ? { text: x.text, lang: x.lang, dir: table.has(x.lang) ? table.get(x.lang).dir : 'ltr', foreign: x.lang !== chain[0] } : null;
+  const logos = (b.partners?.logos ?? []).filter((p) => assets.has(p.ref)).map((p) => ({ name: p.name, image: p.ref }));
+  return {
+    primary: b.primary,
+    accent: b.accent,
+    logo: b.logo && assets.has(b.logo.ref) ? b.logo.ref : null,
+    name: inLang(pickLocalized(b.name, chain)),
+    social: b.social,
+    partners: logos.length ? { label: inLang(pickLocalized(b.partners?.label, chain)), logos } : null,
+  };
+}
+
+function heroView(campaign: Campaign, assets: ReadonlyMap<string, string>) {
+  const h = campaign.hero;
+  if (!h || !assets.has(h.ref)) return null;
+  return { image: h.ref, focus: `object-position: ${h.focus}`, licence: h.licence, treatment: h.treatment };
+}
+
+export function renderDocument(job: RenderJob, inp: DocumentInputs, contentKey?: string): RenderedDocument {
   const { campaign, table, translator } = inp;
   const entry = table.get(job.locale);
   const body = job.locale === campaign.data.source_locale ? campaign.body : campaign.bodies.get(job.locale)?.body;
@@ -91,12 +122,15 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
         url: campaign.data.contact.url,
         url_display: campaign.data.contact.url.replace(/^https:\/\//, '').replace(/\/$/, ''),
       },
-      brand: {
-        primary: campaign.data.brand.primary,
-        accent: campaign.data.brand.accent,
-        logo: campaign.data.brand.logo && inp.assets.has(campaign.data.brand.logo) ? campaign.data.brand.logo : null,
-      },
+      brand: brandView(campaign, table.chain(job.locale), table, inp.assets),
+      hero: heroView(campaign, inp.assets),
     },
+    variant: job.variant,
+    // Print assets carry a small edition code: campaign, locale, date, content key.
+    edition:
+      job.template.channel === 'print' && inp.editionDate
+        ? `${campaign.id} · ${job.locale} · ${inp.editionDate} · ${contentKey ? contentKey.slice(0, 8) : EDITION_KEY_SLOT}`
+        : null,
     testimonies,
     testimony: testimonies[0] ?? null,
     count: testimonies.length,
@@ -115,10 +149,10 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs): RenderedDoc
     ? `@page { size: ${job.format.width + 2 * job.format.bleed}mm ${job.format.height + 2 * job.format.bleed}mm; margin: 0; }`
     : '';
   const vars = [
-    `--primary: ${campaign.data.brand.primary}`,
-    `--accent: ${campaign.data.brand.accent}`,
+    `--primary: ${campaign.brand.primary}`,
+    `--accent: ${campaign.brand.accent}`,
     // Brand colours as text, each checked against its ground (WCAG 2.2) with a safe fallback.
-    ...Object.entries(brandColours(campaign.data.brand).vars).map(([k, v]) => `${k}: ${v}`),
+    ...Object.entries(brandColours(campaign.brand).vars).map(([k, v]) => `${k}: ${v}`),
     `--font: ${fonts.stack}`,
     `--line: ${lineHeight}`,
     `--page-w: ${isPdf ? `${job.format.width + 2 * job.format.bleed}mm` : `${px.width}px`}`,
@@ -142,7 +176,7 @@ ${pageCss}
 ${job.template.css}
 </style>
 </head>
-<body class="tpl-${job.template.name} fmt-${job.format.name} dir-${entry.dir} script-${entry.script} out-${job.format.output}${lineHeight >= 2 ? ' tall-script' : ''}">
+<body class="tpl-${job.template.name} fmt-${job.format.name}${job.variant ? ` variant-${job.variant}` : ''} dir-${entry.dir} script-${entry.script} out-${job.format.output}${lineHeight >= 2 ? ' tall-script' : ''}">
 ${bodyHtml}
 </body>
 </html>

@@ -36,6 +36,8 @@ export interface RenderJob {
   /** Path under <out>/<campaign-id>/. */
   relPath: string;
   channel: Template['channel'];
+  /** The layout chosen in campaign.md (outputs[].variant), or the template's first; null when it has none. */
+  variant: string | null;
 }
 
 export interface PlanOptions {
@@ -103,6 +105,9 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
       (f) => !opts.only.length || opts.only.some((o) => o.template === template.name && (!o.format || o.format === f)),
     );
     const perTestimony = output.for_each === 'testimony' || template.testimonies === 'each';
+    const variant = output.variant ?? template.variants[0] ?? null;
+    // A layout other than the template's first is named in the file, so both can be built.
+    const named = (fname: string) => (output.variant && output.variant !== template.variants[0] ? `${fname}-${output.variant}` : fname);
     for (const locale of opts.locales) {
       for (const fname of formats) {
         const format = template.formats.get(fname)!;
@@ -111,7 +116,7 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
           : [template.testimonies === 'all' ? campaign.testimonies : []];
         for (const group of gatherFor) {
           const testimonyId = perTestimony ? group[0]!.id : undefined;
-          const rel = assetPath(locale, template.name, fname, format.output, testimonyId);
+          const rel = assetPath(locale, template.name, named(fname), format.output, testimonyId);
           const pieces: TestimonyPiece[] = [];
           let blocked = false;
           for (const t of group) {
@@ -196,7 +201,7 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
             continue;
           }
           if (perTestimony && pieces.length === 0) continue; // refused (skipped) or untranslated
-          jobs.push({ template, format, locale, testimonyId, pieces, relPath: rel, channel: template.channel });
+          jobs.push({ template, format, locale, testimonyId, pieces, relPath: rel, channel: template.channel, variant });
         }
       }
     }

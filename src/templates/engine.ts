@@ -10,6 +10,7 @@ import { displayPath, isDirInside, listInside, readTextInside, sha256 } from '..
 import { parseJsonStrict } from '../util/structured.js';
 import { escapeHtml, isAllowedUrl } from '../util/html.js';
 import { lintBodyHtml, lintCss, lintPage, type LintProblem } from './lint.js';
+import { loadIcons } from './icons.js';
 import { renderMarkdown } from './markdown.js';
 
 /**
@@ -37,6 +38,11 @@ export const templateSchema = z.strictObject({
   output,
   testimonies: z.enum(['none', 'all', 'each']).default('none'),
   formats: z.record(z.string().regex(/^[a-z0-9-]+$/), formatSchema),
+  /** Layouts a campaign may choose per output (outputs[].variant); the first is the default. */
+  variants: z
+    .array(z.string().regex(/^[a-z0-9-]+$/))
+    .min(1)
+    .optional(),
 });
 
 export type OutputType = z.infer<typeof output>;
@@ -57,15 +63,19 @@ export interface Template {
   channel: 'print' | 'pdf' | 'social' | 'web';
   testimonies: 'none' | 'all' | 'each';
   formats: Map<string, FormatSpec>;
+  /** Layout names (template.json `variants`), the default first; empty when it has one layout. */
+  variants: string[];
   css: string;
   render: HandlebarsTemplateDelegate;
   /** The template source, to point output problems at a source line. */
   src: string;
+  /** Inline SVG icons of templates/_shared/icons, for `{{icon "name"}}`. */
+  icons: ReadonlyMap<string, string>;
   /** Hash of every file of the template (part of the content key). */
   fingerprint: string;
 }
 
-export const HELPERS = ['t', 'md', 'num', 'date', 'qr', 'asset', 'url', 'eq', 'not', 'or'] as const;
+export const HELPERS = ['t', 'md', 'num', 'date', 'qr', 'asset', 'url', 'eq', 'not', 'or', 'icon'] as const;
 /**
  * Built-in block helpers templates may use. Every other built-in is off: `log` writes to the
  * console (into --json stdout) and `lookup` reads any property by a computed name.
@@ -156,11 +166,19 @@ function createEnvironment(): typeof Handlebars {
     if (typeof u !== 'string' || !isAllowedUrl(u)) throw new Error(`url "${String(u)}" is not allowed (https, tel, mailto only)`);
     return u;
   });
+  hb.registerHelper('icon', (name: unknown) => {
+    const svg = typeof name === 'string' ? renderingIcons.get(name) : undefined;
+    if (!svg) throw new Error(`icon "${String(name)}" is not in templates/_shared/icons (icons.json)`);
+    return new hb.SafeString(svg);
+  });
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('not', (a: unknown) => !a);
   hb.registerHelper('or', (a: unknown, b: unknown) => a || b);
   return hb;
 }
+
+/** The icons of the template being run (runTemplate sets them; a render is synchronous). */
+let renderingIcons: ReadonlyMap<string, string> = new Map();
 
 const env = createEnvironment();
 
@@ -246,6 +264,7 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
   const css = read(cssFile, true);
   const sharedFile = path.join(templatesDir, '_shared', 'base.css');
   const shared = read(sharedFile, true);
+  const icons = loadIcons(templatesDir);
   const problems: CampaignPressError[] = [];
   for (const p of lintTemplate(src))
     problems.push(new CampaignPressError('template-unsafe', p.message, { file: displayPath(hbsFile), line: p.line }));
@@ -296,10 +315,12 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
     channel: spec.channel,
     testimonies: spec.testimonies,
     formats,
+    variants: spec.variants ?? [],
     css: `${shared}\n${css}`,
     render,
     src,
-    fingerprint: sha256([specText, src, shared, css].join('\u0000')),
+    icons: icons.icons,
+    fingerprint: sha256([specText, src, shared, css, icons.fingerprint].join('\u0000')),
   };
 }
 
@@ -309,6 +330,7 @@ export function runTemplate(t: Template, context: object): string {
   const { _ctx, ...data } = context as { _ctx?: HelperContext };
   let html: string;
   current = _ctx;
+  renderingIcons = t.icons;
   try {
     html = t.render(data, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (e) {

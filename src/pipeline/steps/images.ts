@@ -3,6 +3,7 @@ import { CampaignPressError, ValidationErrors } from '../../errors.js';
 import { processImage } from '../../images/process.js';
 import type { MemoryAsset } from '../../render/pool.js';
 import { ASSET_ORIGIN } from '../../util/origin.js';
+import { loadBrandImages } from '../brand-images.js';
 
 /** The campaign's images, decoded and re-encoded before any page sees them. */
 export interface CampaignImages {
@@ -12,6 +13,8 @@ export interface CampaignImages {
   assetUrls: Map<string, string>;
   /** Testimony id -> photo URL, only for photos the gate allowed on some asset of the plan. */
   photos: Map<string, string>;
+  /** Raster logos by URL, with their pixel size (print resolution check). */
+  rasters?: Map<string, { width: number; height: number; ref: string }>;
 }
 
 /**
@@ -27,12 +30,9 @@ export async function loadImages(campaign: Campaign, photoIds: ReadonlySet<strin
     return { url, sourceSha256: img.sourceSha256 };
   };
   const errors: unknown[] = [];
-  if (campaign.logoPath && campaign.data.brand.logo) {
-    const logo = campaign.data.brand.logo;
-    await add(campaign.logoPath, 'logo', { file: campaign.file, line: campaign.lineOf(['brand', 'logo']), field: 'brand.logo' })
-      .then((r) => images.assetUrls.set(logo, r.url))
-      .catch((e: unknown) => errors.push(e));
-  }
+  const brand = await loadBrandImages(campaign, images.memory, errors);
+  for (const [ref, url] of brand.urls) images.assetUrls.set(ref, url);
+  images.rasters = brand.rasters;
   for (const t of campaign.testimonies) {
     if (!t.photoPath || !t.data.photo || !photoIds.has(t.id)) continue;
     try {

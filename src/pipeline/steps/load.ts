@@ -94,6 +94,21 @@ export function loadProject(root: string, campaignDir: string): LoadedProject {
           );
         }
       });
+      if (o.variant !== undefined && !t.variants.includes(o.variant)) {
+        errors.push(
+          new CampaignPressError(
+            'variant-unknown',
+            `template "${t.name}" has no variant "${o.variant}"`,
+            { file: campaign.file, line: campaign.lineOf(['outputs', i, 'variant']), field: `outputs[${i}].variant` },
+            [
+              didYouMean(o.variant, t.variants),
+              t.variants.length ? `Use one of: ${t.variants.join(', ')}.` : `"${t.name}" has one layout; remove variant.`,
+            ]
+              .filter(Boolean)
+              .join(' '),
+          ),
+        );
+      }
       if (o.for_each === 'testimony' && t.testimonies !== 'each') {
         errors.push(
           new CampaignPressError(

@@ -87,7 +87,14 @@ export async function planStep(project: LoadedProject, scope: BuildScope, opts: 
   // Images only now, after the gate: a photo is decoded only for assets its consent allows.
   const images = await loadImages(campaign, new Set(jobs.flatMap((j) => j.pieces.filter((p) => p.photo).map((p) => p.id))));
   const translator = new Translator(table, loadResources(opts.root, table, campaign, scope.locales), diag);
-  const inputs: DocumentInputs = { campaign, table, translator, assets: images.assetUrls, photos: images.photos };
+  const inputs: DocumentInputs = {
+    campaign,
+    table,
+    translator,
+    assets: images.assetUrls,
+    photos: images.photos,
+    editionDate: editionDate(scope),
+  };
   const keyed = contentKeys(jobs, inputs, denied);
   if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
   const planned = scope.shard ? jobs.length : jobs.length + plan.refusedAssets.length;
@@ -95,15 +102,9 @@ export async function planStep(project: LoadedProject, scope: BuildScope, opts: 
 }
 
 function warnLowContrast(campaign: LoadedProject['campaign'], diag: Diagnostics): void {
-  for (const p of brandColours(campaign.data.brand).problems) {
-    const field = p.fg === campaign.data.brand.accent.toUpperCase() ? 'accent' : 'primary';
-    diag.warn(
-      new CampaignPressError('contrast-low', describeContrast(p), {
-        file: campaign.file,
-        line: campaign.lineOf(['brand', field]),
-        field: `brand.${field}`,
-      }),
-    );
+  for (const p of brandColours(campaign.brand).problems) {
+    const field = p.fg === campaign.brand.accent.toUpperCase() ? 'accent' : 'primary';
+    diag.warn(new CampaignPressError('contrast-low', describeContrast(p), campaign.brand.colourAt(field)));
   }
 }
 
@@ -188,4 +189,11 @@ function contentKeys(jobs: RenderJob[], inputs: DocumentInputs, denied: Readonly
     );
     return { job, key };
   });
+}
+
+/** The edition code's date: --as-of when given (the gate's two dates are then equal), SOURCE_DATE_EPOCH, or today (UTC). */
+function editionDate(scope: BuildScope): string {
+  if (scope.asOf === scope.asOfEarliest) return scope.asOf;
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  return (Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date()).toISOString().slice(0, 10);
 }

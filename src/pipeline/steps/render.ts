@@ -129,7 +129,7 @@ async function renderOne(
   diag: Diagnostics,
 ): Promise<ManifestAsset | undefined> {
   const { campaign, translator, table } = inp.inputs;
-  const doc = renderDocument(job, inp.inputs);
+  const doc = renderDocument(job, inp.inputs, key);
   const pdfMeta = {
     title: doc.title,
     subject: translator.text(job.locale, 'campaign:headline'),
