@@ -1,5 +1,5 @@
 import { brandImages, type Campaign } from '../campaign/load.js';
-import { CampaignPressError } from '../errors.js';
+import { CampaignPressError, type Location } from '../errors.js';
 import { serveBrandImage, serveHero } from '../images/brand.js';
 import type { MemoryAsset } from '../render/pool.js';
 import { sha256 as sha256Of } from '../util/files.js';
@@ -19,8 +19,42 @@ const HERO_AIM = 4.9;
 export interface BrandAssets {
   /** Template name of the image (`{{asset}}`) -> URL. */
   urls: Map<string, string>;
-  /** Raster logos' pixel sizes by URL (for the print resolution check). */
-  rasters: Map<string, { width: number; height: number; ref: string }>;
+  /** Raster logos by URL (for the print resolution check): where each is named. */
+  rasters: Map<string, RasterLogo>;
+}
+
+export interface RasterLogo {
+  width: number;
+  height: number;
+  ref: string;
+  where: Location;
+}
+
+/** Print wants 300 pixels per inch at the size a picture is printed. */
+export const PRINT_PPI = 300;
+
+/**
+ * A raster logo printed below 300 ppi prints soft: a warning naming the file that names the logo
+ * and the asset, with the resolution it got. SVG logos never warn (vectors print sharp at any size).
+ */
+export function lowResolutionWarnings(
+  asset: string,
+  pictures: readonly { src: string; ppi: number }[],
+  rasters: ReadonlyMap<string, RasterLogo>,
+): CampaignPressError[] {
+  const out: CampaignPressError[] = [];
+  for (const p of pictures) {
+    const logo = rasters.get(p.src);
+    if (!logo || p.ppi >= PRINT_PPI || p.ppi <= 0) continue;
+    out.push(
+      new CampaignPressError(
+        'image-resolution-low',
+        `${asset}: ${logo.ref.replace(/^brand:/, 'brands/')} (${logo.width}×${logo.height} px) prints at ${Math.round(p.ppi)} ppi; print needs ${PRINT_PPI}`,
+        logo.where,
+      ),
+    );
+  }
+  return out;
 }
 
 export async function loadBrandImages(campaign: Campaign, memory: Map<string, MemoryAsset>, errors: unknown[]): Promise<BrandAssets> {
@@ -36,7 +70,7 @@ export async function loadBrandImages(campaign: Campaign, memory: Map<string, Me
     try {
       const s = await serveBrandImage(img);
       const url = put(img.ref, s.bytes, s.contentType, sha256Of(s.bytes));
-      if (s.pixels) res.rasters.set(url, { ...s.pixels, ref: img.ref });
+      if (s.pixels) res.rasters.set(url, { ...s.pixels, ref: img.ref, where: img.where });
     } catch (e) {
       errors.push(e);
     }

@@ -28,6 +28,8 @@ export interface DocumentInputs {
   photos: ReadonlyMap<string, string>;
   /** The date in the edition code of print assets (YYYY-MM-DD): --as-of, SOURCE_DATE_EPOCH or today. */
   editionDate?: string;
+  /** Raster logos by URL, for the print resolution check after render (src/pipeline/brand-images.ts). */
+  rasters?: ReadonlyMap<string, { width: number; height: number; ref: string; where: { file?: string; line?: number; field?: string } }>;
 }
 
 /**

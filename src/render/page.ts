@@ -46,13 +46,15 @@ export interface RenderOutcome {
   hidden: string[];
   /** Text, pictures or the hotline inside the format's safe area (kept for platform UI). */
   safeArea: string[];
+  /** Every picture and the pixels per inch it is drawn at (96 CSS px to the inch; print resolution check). */
+  pictures: { src: string; ppi: number }[];
 }
 
 async function settle(
   page: Page,
   session: PageSession,
   format: FormatSpec,
-): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea'> & { images: number }> {
+): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures'> & { images: number }> {
   // Force layout so every font that is needed gets requested, then wait for them all.
   await timeStage('fonts ready', () =>
     page.evaluate(async () => {
@@ -83,7 +85,23 @@ async function settle(
     );
   }
   const fallbacks = await timeStage('glyph check', () => findFallbackFonts(session));
-  return { text, fallbacks, overflow: fit.overflow, misfits: fit.misfits, hidden, safeArea, images: checks.images };
+  // Print only: the resolution each picture prints at (a card's pixels are what they are).
+  const pictures =
+    format.output !== 'pdf'
+      ? []
+      : await page.evaluate(() =>
+          Array.from(document.images).map((i) => {
+            // The content box (a logo sits on a padded plate), and object-fit: contain inside it.
+            const cs = getComputedStyle(i);
+            const px = (v: string) => Number.parseFloat(v) || 0;
+            const r = i.getBoundingClientRect();
+            const w = r.width - px(cs.paddingLeft) - px(cs.paddingRight) - px(cs.borderLeftWidth) - px(cs.borderRightWidth);
+            const h = r.height - px(cs.paddingTop) - px(cs.paddingBottom) - px(cs.borderTopWidth) - px(cs.borderBottomWidth);
+            const scale = Math.min(w / (i.naturalWidth || 1), h / (i.naturalHeight || 1));
+            return { src: i.currentSrc || i.src, ppi: scale > 0 ? 96 / scale : 0 };
+          }),
+        );
+  return { text, fallbacks, overflow: fit.overflow, misfits: fit.misfits, hidden, safeArea, images: checks.images, pictures };
 }
 
 interface PageText {

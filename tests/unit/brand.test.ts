@@ -171,3 +171,35 @@ describe('brand kits (brands/<id>.yaml)', () => {
     expect(errors[0]!.location.field).toBe('partners.logos[1].logo');
   });
 });
+
+describe('the hero contrast check measures pixels', () => {
+  it('finds an untreated bright photo unreadable under white text, and the duotone of it readable', async () => {
+    const { default: sharp } = await import('sharp');
+    const { extremes, serveHero } = await import('../../src/images/brand.js');
+    const { root, cleanup } = makeProject();
+    try {
+      const bright = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#dfe8f0' } })
+        .jpeg()
+        .toBuffer();
+      writeFiles(root, { 'hero.jpg': bright });
+      // Control: the check is not blind; this photo as it is would fail.
+      expect(contrastRatio((await extremes(bright)).lightest, '#FFFFFF')).toBeLessThan(4.5);
+      const hero = {
+        ref: 'hero.jpg',
+        abs: path.join(root, 'hero.jpg'),
+        root,
+        where: { field: 'hero.image' },
+        svg: false,
+        licence: 'x',
+        focus: '50% 50%',
+        treatment: 'duotone' as const,
+      };
+      for (const treatment of ['duotone', 'overlay'] as const) {
+        const served = await serveHero({ ...hero, treatment }, heroTones('#0B3D5C', '#FFFFFF', 4.9), '#FFFFFF', 4.9);
+        expect(contrastRatio(served.extremes.lightest, '#FFFFFF'), treatment).toBeGreaterThanOrEqual(4.5);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});

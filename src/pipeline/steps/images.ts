@@ -3,7 +3,7 @@ import { CampaignPressError, ValidationErrors } from '../../errors.js';
 import { processImage } from '../../images/process.js';
 import type { MemoryAsset } from '../../render/pool.js';
 import { ASSET_ORIGIN } from '../../util/origin.js';
-import { loadBrandImages } from '../brand-images.js';
+import { loadBrandImages, type RasterLogo } from '../brand-images.js';
 
 /** The campaign's images, decoded and re-encoded before any page sees them. */
 export interface CampaignImages {
@@ -14,7 +14,7 @@ export interface CampaignImages {
   /** Testimony id -> photo URL, only for photos the gate allowed on some asset of the plan. */
   photos: Map<string, string>;
   /** Raster logos by URL, with their pixel size (print resolution check). */
-  rasters?: Map<string, { width: number; height: number; ref: string }>;
+  rasters?: Map<string, RasterLogo>;
 }
 
 /**

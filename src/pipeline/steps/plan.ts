@@ -94,6 +94,7 @@ export async function planStep(project: LoadedProject, scope: BuildScope, opts: 
     assets: images.assetUrls,
     photos: images.photos,
     editionDate: editionDate(scope),
+    rasters: images.rasters,
   };
   const keyed = contentKeys(jobs, inputs, denied);
   if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);

@@ -9,6 +9,7 @@ import { isPseudo } from '../../i18n/pseudo.js';
 import type { ManifestAsset } from '../../output/manifest.js';
 import { describeMisfit } from '../../render/layout.js';
 import { type MarkOptions, slugText } from '../../render/marks.js';
+import { lowResolutionWarnings } from '../brand-images.js';
 import { type RenderOutcome, renderAsset } from '../../render/page.js';
 import { type MemoryAsset, RenderPool } from '../../render/pool.js';
 import { isInside, sha256, writeFileAtomic } from '../../util/files.js';
@@ -150,6 +151,8 @@ async function renderOne(
   }
   const scanStart = performance.now();
   const qualityFailed = checkQuality(job, outcome, table.get(job.locale).fonts, diag);
+  if (job.format.output === 'pdf' && inp.inputs.rasters)
+    for (const w of lowResolutionWarnings(job.relPath, outcome.pictures, inp.inputs.rasters)) diag.warn(w);
   // Deny-list: page text, alt text, file name and PDF metadata.
   const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join(
     '\n',
