@@ -196,7 +196,7 @@ describe('pages as Chromium lays them out', () => {
   it('mirrors directional icons in RTL only, never the phone; the warning panel opens the testimony card', async () => {
     const project = loadProject(root, campaignDir);
     const diag = new Diagnostics();
-    const scope = resolveScope(project, { root, campaignDir, out, asOf: '2026-06-01', locales: LOCALES });
+    const scope = resolveScope(project, { asOf: '2026-06-01', locales: LOCALES });
     const planned = await planStep(project, scope, { root, skipRefused: false, strict: false }, diag);
     const pool = new RenderPool(planned.images!.memory, { concurrency: 1 });
     try {
