@@ -27,8 +27,6 @@ export interface ResolvedBrand {
   id: string | null;
   primary: string;
   accent: string;
-  ink?: string;
-  paper?: string;
   /** Where each colour is written, for contrast warnings. */
   colourAt: (role: 'primary' | 'accent') => Location;
   logo?: BrandImage;
@@ -36,6 +34,33 @@ export interface ResolvedBrand {
   name: Readonly<Record<string, string>> | null;
   social: { platform: string; handle: string }[];
   partners: { label: Readonly<Record<string, string>> | null; logos: (BrandImage & { name: string })[] } | null;
+  /** Where the kit's name and "Funded by" label are written (kits only), for missing-translation warnings. */
+  textAt?: { name: Location; label: Location };
+}
+
+/**
+ * A kit's name or "Funded by" label missing in a campaign locale: the fallback language is
+ * printed (marked as such), and the build says so, as for any missing translation.
+ */
+export function brandTranslationWarnings(brand: ResolvedBrand, locales: readonly string[]): CampaignPressError[] {
+  if (!brand.textAt) return [];
+  const out: CampaignPressError[] = [];
+  const check = (map: Readonly<Record<string, string>> | null | undefined, what: string, at: Location) => {
+    if (!map) return;
+    const missing = locales.filter((l) => !Object.hasOwn(map, l));
+    if (missing.length)
+      out.push(
+        new CampaignPressError(
+          'translation-missing',
+          `brand kit ${brand.id}: no ${what} in ${missing.join(', ')}; the nearest fallback language is printed`,
+          at,
+          `Add ${missing.map((l) => `${l}:`).join(', ')} under ${at.field} in the kit.`,
+        ),
+      );
+  };
+  check(brand.name, 'name', brand.textAt.name);
+  check(brand.partners?.label, '"Funded by" label', brand.textAt.label);
+  return out;
 }
 
 export type HeroImage = BrandImage & Pick<Hero, 'licence' | 'focus' | 'treatment'>;
@@ -125,13 +150,12 @@ function loadKit(kitId: string, brandsDir: string, from: Location): ResolvedBran
     id: kitId,
     primary: kit.colours.primary,
     accent: kit.colours.accent,
-    ink: kit.colours.ink,
-    paper: kit.colours.paper,
     colourAt: (role) => at(['colours', role], `colours.${role}`),
     logo,
     name: kit.name,
     social: kit.social,
     partners,
+    textAt: { name: at(['name'], 'name'), label: at(['partners', 'label'], 'partners.label') },
   };
 }
 

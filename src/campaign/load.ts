@@ -3,7 +3,7 @@ import { CampaignPressError, Diagnostics, ValidationErrors } from '../errors.js'
 import type { LocaleTable } from '../i18n/table.js';
 import { displayPath, isDirInside, listInside, readBytesInside, readTextInside, resolveInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
-import { type BrandImage, type HeroImage, type ResolvedBrand, resolveBrand, resolveHero } from './brand.js';
+import { type BrandImage, brandTranslationWarnings, type HeroImage, type ResolvedBrand, resolveBrand, resolveHero } from './brand.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { isFresh, translatableSha256 } from './staleness.js';
 import { lineOfPath, validate } from '../util/structured.js';
@@ -185,7 +185,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     messageFiles: new Map([[data.source_locale, shownMain]]),
     testimonies: [],
     testimonyFiles: [],
-    warnings: [],
+    warnings: brandTranslationWarnings(brand, data.locales),
     lineOf: (p) => lineOfPath(fm, p),
   };
 

@@ -60,12 +60,10 @@ const brandPath = relPath.refine((s) => /\.(svg|png|jpe?g|webp)$/i.test(s), 'a l
 export const brandKitSchema = z.strictObject({
   /** The organization's name in words, per locale: printed in the brand bar. */
   name: perLocale,
+  /** Roles: primary (fields, text on paper), accent (stripes, highlights). Each pair drawn is contrast-checked. */
   colours: z.strictObject({
     primary: colour,
     accent: colour,
-    /** Optional roles: text on paper, the paper of light panels. Defaults are the house ones. */
-    ink: colour.optional(),
-    paper: colour.optional(),
   }),
   logo: brandPath.optional(),
   social: z

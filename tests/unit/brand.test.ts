@@ -127,6 +127,20 @@ describe('brand kits (brands/<id>.yaml)', () => {
     expect(c.brand.colourAt('accent')).toMatchObject({ file: expect.stringMatching(/brands\/unity-aid\.yaml$/), field: 'colours.accent' });
   });
 
+  it('warns when the kit has no name or label in a campaign locale (the fallback is printed); none when all are there', () => {
+    const dir = path.join(root, 'campaigns', 'k');
+    writeFiles(dir, {
+      'campaign.md': campaignMd({ id: 'k', locales: ['en', 'kmr', 'ar'] }).replace(/brand:\n {2}primary: .*\n {2}accent: .*\n/, 'brand: unity-aid\n'),
+    });
+    const c = loadCampaign(dir, loadLocaleTable(path.join(root, 'locales')), path.join(root, 'locales'));
+    const w = c.warnings.filter((x) => x.message.startsWith('brand kit'));
+    expect(w.map((x) => [x.message, x.location.field])).toEqual([
+      ['brand kit unity-aid: no name in kmr; the nearest fallback language is printed', 'name'],
+      ['brand kit unity-aid: no "Funded by" label in kmr; the nearest fallback language is printed', 'partners.label'],
+    ]);
+    expect(load('brand: unity-aid\n').warnings.filter((x) => x.message.startsWith('brand kit'))).toEqual([]);
+  });
+
   it('keeps the inline brand working (control)', () => {
     const c = load('brand:\n  primary: "#0B3D5C"\n  accent: "#F2B705"\n');
     expect(c.brand).toMatchObject({ id: null, primary: '#0B3D5C', name: null, partners: null });
