@@ -130,7 +130,10 @@ describe('brand kits (brands/<id>.yaml)', () => {
   it('warns when the kit has no name or label in a campaign locale (the fallback is printed); none when all are there', () => {
     const dir = path.join(root, 'campaigns', 'k');
     writeFiles(dir, {
-      'campaign.md': campaignMd({ id: 'k', locales: ['en', 'kmr', 'ar'] }).replace(/brand:\n {2}primary: .*\n {2}accent: .*\n/, 'brand: unity-aid\n'),
+      'campaign.md': campaignMd({ id: 'k', locales: ['en', 'kmr', 'ar'] }).replace(
+        /brand:\n {2}primary: .*\n {2}accent: .*\n/,
+        'brand: unity-aid\n',
+      ),
     });
     const c = loadCampaign(dir, loadLocaleTable(path.join(root, 'locales')), path.join(root, 'locales'));
     const w = c.warnings.filter((x) => x.message.startsWith('brand kit'));
