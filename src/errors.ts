@@ -171,6 +171,10 @@ export const catalog = {
     hint: 'Use treatment: duotone, or a darker primary colour in the brand; text over the hero image must stay readable.',
   },
   'variant-unknown': { exit: ExitCode.invalidInput, hint: 'Use a variant the template declares in its template.json.' },
+  'release-unplanned': {
+    exit: ExitCode.invalidInput,
+    hint: 'Build the campaign again: a build removes what it no longer plans (a dropped locale, a withdrawn testimony, a renamed format). Never add files to the output folder by hand.',
+  },
   interrupted: { exit: ExitCode.interrupted, hint: 'The build was stopped by a signal; run it again to finish.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
 } as const satisfies Record<string, { exit: ExitCode; hint: string }>;

@@ -277,5 +277,8 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<stri
 /** What a release is gated against (FORMAT.md 4.1): the campaign as it is now, on a pinned date. */
 export async function releaseCheck(root: string, campaignDir: string, asOf: string, skipRefused = false) {
   const { loadProject } = await import('../src/pipeline/steps/load.js');
-  return { campaign: loadProject(root, campaignDir).campaign, dates: { asOf, asOfEarliest: asOf }, skipRefused };
+  const { releasePlan } = await import('../src/pipeline/steps/plan.js');
+  const project = loadProject(root, campaignDir);
+  const dates = { asOf, asOfEarliest: asOf };
+  return { campaign: project.campaign, dates, skipRefused, planned: (regions: readonly string[]) => releasePlan(project, dates, regions) };
 }

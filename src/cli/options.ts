@@ -40,6 +40,7 @@ export function withBuildOptions<A extends unknown[]>(cmd: Command<A, {}, {}>) {
       'use a running Chrome over DevTools, ws://… or http://… (default: CAMPAIGN_PRESS_BROWSER_ENDPOINT); it is left running',
     )
     .option('--shard <K/N>', 'build only the K-th of N disjoint slices of the assets (for a CI matrix)')
+    .option('--keep-going', 'write the assets that passed when others fail a render check, list the failures, exit 4 (never past consent)')
     .option('--json', 'print one JSON report on stdout; progress goes to stderr');
 }
 
@@ -58,6 +59,7 @@ export interface BuildFlags {
   browserEndpoint?: string;
   shard?: string;
   marks?: boolean;
+  keepGoing?: boolean;
 }
 
 /** Parsed flags -> build options (build, bundle, check and preview share them). */
@@ -79,6 +81,7 @@ export async function toBuildOptions(ctx: Ctx, dir: string, o: BuildFlags): Prom
     browserEndpoint: await browserEndpoint(ctx, o),
     shard: o.shard ? parseShard(o.shard) : undefined,
     marks: !!o.marks,
+    keepGoing: !!o.keepGoing,
   };
 }
 

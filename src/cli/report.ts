@@ -84,7 +84,11 @@ export function printBuildReport(ctx: Ctx, r: BuildReport, verb: string, code: n
     ctx.err(`${c.green('done')} ${summary}${r.campaign && verb === 'build' ? ` -> ${path.join(r.out, r.campaign)}` : ''}\n`);
   else if (r.errors.some((e) => e.code === 'interrupted'))
     ctx.err(`${c.red('interrupted')} ${summary} (exit ${code}; previous outputs kept)\n`);
-  else ctx.err(`${c.red('failed')} ${summary} (exit ${code}; nothing was written)\n`);
+  else if (r.failed.length && r.assets.length) {
+    // --keep-going: the others were written; the manifest lists only them.
+    ctx.err(`${c.red('failed')} ${r.failed.length} asset(s), not written:\n${r.failed.map((f) => `  ${f}\n`).join('')}`);
+    ctx.err(`${c.red('incomplete')} ${summary} (exit ${code}; the ${r.assets.length} asset(s) that passed were written)\n`);
+  } else ctx.err(`${c.red('failed')} ${summary} (exit ${code}; nothing was written)\n`);
 }
 
 export function printJson(ctx: Ctx, value: unknown): void {

@@ -4,7 +4,7 @@ import yazl from 'yazl';
 import { CampaignPressError } from '../errors.js';
 import { buildDate } from '../util/dates.js';
 import { isInside, outputPathInside, sha256, writeFileAtomic } from '../util/files.js';
-import { createManifest, readManifest, renderManifest, type Manifest, type ManifestAsset } from './manifest.js';
+import { createManifest, readManifest, renderManifest, sidecars, type Manifest, type ManifestAsset } from './manifest.js';
 import { isPseudo } from '../i18n/pseudo.js';
 import type { Campaign } from '../campaign/load.js';
 import type { Channel } from '../campaign/schema.js';
@@ -13,6 +13,7 @@ import { gateTestimony, RULES, type Refusal } from '../consent/gate.js';
 import { deniedHashes } from '../consent/inputs.js';
 import { decodeUriText, findDenied } from '../consent/denylist.js';
 import { deniedInFile } from './scan.js';
+import { isOutputPath, listOutputFolder } from './commit.js';
 
 /**
  * A release bundle: every asset of the manifest, the manifest and SHA256SUMS, in one zip whose
@@ -41,6 +42,41 @@ export interface ReleaseCheck {
   dates: GateDates;
   /** Leave refused assets out (and report them) instead of refusing the release. */
   skipRefused: boolean;
+  /** Every asset path the campaign as it is now plans for these regions: a release holds nothing else. */
+  planned: (regions: readonly string[]) => ReadonlySet<string>;
+}
+
+/**
+ * A release holds only what the campaign plans now: a manifest entry it no longer plans (a
+ * dropped locale, a renamed format, a shard built from an older campaign.md), or an asset-like
+ * file in the output folder that neither the manifest nor the plan knows, refuses the release.
+ */
+async function refuseUnplanned(
+  dir: string,
+  campaignId: string,
+  m: { kept: ManifestAsset[]; all: ManifestAsset[] },
+  plan: ReadonlySet<string>,
+  onDisk: boolean,
+): Promise<void> {
+  const listed = m.kept;
+  // Files of assets the release check left out (refused now, --skip-refused) are known, not stray.
+  const known = new Set(m.all.flatMap((a) => [a.path, ...sidecars(a).map((f) => f.path)]));
+  // A sidecar (alt text) is planned with its asset.
+  const planned = (p: string) => plan.has(p) || (p.endsWith('.alt.txt') && plan.has(p.slice(0, -'.alt.txt'.length)));
+  const unplanned = listed.filter((a) => !plan.has(a.path)).map((a) => a.path);
+  const stray = (onDisk ? await listOutputFolder(dir) : []).filter(
+    (p) => isOutputPath(p) && !known.has(p) && !planned(p) && !isPseudo(p.split('/')[0]!),
+  );
+  const all = [...unplanned, ...stray];
+  if (!all.length) return;
+  const shown = all.slice(0, 5).map((p) => `${campaignId}/${p}`);
+  throw new CampaignPressError(
+    'release-unplanned',
+    `${shown.join(', ')}${all.length > 5 ? ` and ${all.length - 5} more` : ''} ${all.length === 1 ? 'is' : 'are'} not in the current plan of ${campaignId}${
+      unplanned.length ? ` (${unplanned.length} listed in the manifest)` : ''
+    }; nothing was bundled`,
+    { file: path.join(dir, unplanned.length ? 'manifest.json' : all[0]!) },
+  );
 }
 
 /** The release was refused: nothing was written. */
@@ -136,6 +172,7 @@ export async function bundleCampaign(outRoot: string, campaignId: string, check:
     manifest.regions,
     check,
   );
+  await refuseUnplanned(dir, campaignId, { kept: gated.keep, all: manifest.assets }, check.planned(manifest.regions), true);
   const denied = deniedHashes(check.campaign);
   const files = gated.keep.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const sums: string[] = [];
@@ -162,6 +199,19 @@ export async function bundleCampaign(outRoot: string, campaignId: string, check:
     scanOrRefuse(`${campaignId}/${a.path}`, bytes, denied, a);
     sums.push(`${digest}  ${campaignId}/${a.path}`);
     contents.push([`${campaignId}/${a.path}`, bytes]);
+    for (const f of sidecars(a)) {
+      const have = await fs.readFile(path.join(dir, f.path)).catch(() => undefined);
+      if (!have?.equals(f.bytes))
+        throw new CampaignPressError(
+          'output-unsafe',
+          `${f.path} is missing or does not match the alt text in the manifest`,
+          { file: path.join(dir, f.path) },
+          'Build again; the file was changed or removed after the build.',
+        );
+      scanOrRefuse(`${campaignId}/${f.path}`, f.bytes, denied, a);
+      sums.push(`${sha256(f.bytes)}  ${campaignId}/${f.path}`);
+      contents.push([`${campaignId}/${f.path}`, f.bytes]);
+    }
   }
   // The bundled manifest lists exactly the bundled assets, and what the release check refused.
   const manifestBytes = Buffer.from(renderManifest({ ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] }));
@@ -252,6 +302,9 @@ export async function mergeShards(
   const denied = deniedHashes(check.campaign);
   // Check everything before writing anything: a refused merge leaves the output folder as it was.
   const gated = manifests.map(({ dir, m }) => ({ dir, m, ...regate(m.assets, m.regions, check) }));
+  // A shard folder's own extra files are never copied; only what its manifest would bring in is checked.
+  for (const { dir, m, keep } of gated)
+    await refuseUnplanned(dir, m.campaign, { kept: keep, all: m.assets }, check.planned(m.regions), false);
   const toWrite: [string, Buffer][] = [];
   for (const { dir, keep } of gated) {
     for (const a of keep) {
@@ -269,6 +322,15 @@ export async function mergeShards(
         throw new CampaignPressError('output-unsafe', `${path.join(dir, a.path)} is missing or does not match its manifest`, { file: dir });
       scanOrRefuse(`${first.campaign}/${a.path}`, bytes, denied, a);
       toWrite.push([target, bytes]);
+      for (const f of sidecars(a)) {
+        const have = await fs.readFile(path.join(dir, f.path)).catch(() => undefined);
+        if (!have?.equals(f.bytes))
+          throw new CampaignPressError('output-unsafe', `${path.join(dir, f.path)} is missing or does not match its manifest`, {
+            file: dir,
+          });
+        scanOrRefuse(`${first.campaign}/${f.path}`, f.bytes, denied, a);
+        toWrite.push([outputPathInside(outRoot, first.campaign, f.path, { file: dir, field: 'assets.alt' }), f.bytes]);
+      }
       assets.push(a);
     }
   }

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Refusal } from '../consent/gate.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
-import { createManifest, type Manifest, type ManifestAsset, readManifest, renderManifest } from './manifest.js';
+import { createManifest, type Manifest, type ManifestAsset, readManifest, renderManifest, sidecars } from './manifest.js';
 
 /**
  * The commit step: staged files move into <out>/<campaign>/, assets no longer planned are
@@ -20,7 +20,13 @@ export async function reusable(campaignOut: string, prev: ManifestAsset | undefi
     if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') return undefined;
     throw e;
   });
-  return bytes && sha256(bytes) === prev.sha256 ? prev : undefined;
+  if (!bytes || sha256(bytes) !== prev.sha256) return undefined;
+  // Its sidecars (alt text) must be there too; a missing or edited one renders the asset again.
+  for (const f of sidecars(prev)) {
+    const have = await fs.readFile(path.join(campaignOut, f.path)).catch(() => undefined);
+    if (!have?.equals(f.bytes)) return undefined;
+  }
+  return prev;
 }
 
 export { readManifest };
@@ -63,21 +69,47 @@ export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
       kept.push(a);
       continue;
     }
-    const p = path.join(inp.campaignOut, a.path);
-    if (isInside(inp.campaignOut, p)) await fs.rm(p, { force: true });
+    for (const rel of [a.path, ...sidecars(a).map((f) => f.path)]) {
+      const p = path.join(inp.campaignOut, rel);
+      if (isInside(inp.campaignOut, p)) await fs.rm(p, { force: true });
+    }
     removed++;
   }
   const m = inp.manifest;
   const manifest = createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard);
   await writeFileAtomic(path.join(inp.campaignOut, 'manifest.json'), renderManifest(manifest));
-  removed += await sweepUnlisted(inp.campaignOut, new Set(manifest.assets.map((a) => a.path)));
+  removed += await sweepUnlisted(inp.campaignOut, new Set(manifest.assets.flatMap((a) => [a.path, ...sidecars(a).map((f) => f.path)])));
   return { manifest, removed };
 }
 
-/** Files the tool writes besides the assets; never swept. */
-const KEEP = /^(manifest\.json|SHA256SUMS|contact-sheet\.[a-z]+)$/;
-/** Only rendered outputs are swept: whatever else a person put in the folder stays. */
-const OUTPUT_FILE = /\.(png|jpe?g|pdf|webp)$/i;
+/** Files the tool writes at the top of <out>/<campaign>/ besides the assets; never swept. */
+const KEEP = /^(manifest\.json|SHA256SUMS|index\.html|contact-sheet\.[a-z]+)$/;
+/** Only rendered outputs and their alt-text sidecars are swept: whatever else a person put in the folder stays. */
+const OUTPUT_FILE = /\.(png|jpe?g|pdf|webp)(\.alt\.txt)?$/i;
+
+/** Whether a path below <out>/<campaign>/ looks like an asset (not a tool file, not something a person put there). */
+export function isOutputPath(rel: string): boolean {
+  return !(!rel.includes('/') && KEEP.test(rel)) && OUTPUT_FILE.test(rel);
+}
+
+/** Every file below `dir` (relative, with /), hidden files and folders (staging) left out. */
+export async function listOutputFolder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    const entries = await fs.readdir(d, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const abs = path.join(d, e.name);
+      if (e.isDirectory()) await walk(abs);
+      else if (e.isFile()) out.push(path.relative(dir, abs).split(path.sep).join('/'));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
 
 /**
  * Remove rendered files the manifest does not list (left by an older build whose manifest was

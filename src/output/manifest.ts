@@ -28,6 +28,8 @@ const manifestAssetSchema = z.object({
   channel: z.string().min(1),
   consent_ids: z.array(z.string()),
   testimonies: z.array(z.string()),
+  /** Alt text of an image asset, in its language; also in the sidecar `<path>.alt.txt` (text and a newline). */
+  alt: z.string().min(1).optional(),
   /** Content key: hash of template, data, strings, fonts, options and renderer version. */
   key: z.string(),
 });
@@ -123,4 +125,9 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
     throw e;
   }
   return parseManifest(text, file);
+}
+
+/** The sidecar files of an asset (its alt text), with their bytes: written, checksummed and bundled with it. */
+export function sidecars(a: ManifestAsset): { path: string; bytes: Buffer }[] {
+  return a.alt === undefined ? [] : [{ path: `${a.path}.alt.txt`, bytes: Buffer.from(`${a.alt}\n`, 'utf8') }];
 }

@@ -15,6 +15,7 @@ import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusabl
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
 import { markedKey } from '../render/marks.js';
 import { isPseudo } from '../i18n/pseudo.js';
+import { pdfDate } from '../util/dates.js';
 import { displayPath, isInside } from '../util/files.js';
 import { placeholderContacts } from './contact.js';
 import { type BuildScope, inShard, type LoadedProject, loadProject, resolveScope, type Shard } from './steps/load.js';
@@ -48,6 +49,11 @@ export interface BuildOptions {
   concurrency?: number;
   /** Validate, gate and plan, but render nothing (the `check` command). */
   dryRun?: boolean;
+  /**
+   * Commit the assets that passed when others failed a render or quality check (exit 4, the
+   * failures listed). Never when anything else failed: a consent refusal still refuses the build.
+   */
+  keepGoing?: boolean;
   /** Build only the K-th of N disjoint slices of the planned assets (1-based). */
   shard?: Shard;
   /** Print PDFs get crop marks and a slug outside the bleed (render/marks.ts). */
@@ -68,6 +74,8 @@ export interface BuildReport {
   refusals: Refusal[];
   warnings: Problem[];
   errors: Problem[];
+  /** Assets that failed a render or quality check; with --keep-going the others were written. */
+  failed: string[];
   stats: { planned: number; rendered: number; cached: number; refused: number; removed: number; seconds: number };
   /** The catalog's exit class of the worst error (`exitCodeFor`); 0 when there is none. */
   exitCode: ExitCode;
@@ -83,17 +91,20 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     refusals: [],
     warnings: [],
     errors: [],
+    failed: [],
     stats: { planned: 0, rendered: 0, cached: 0, refused: 0, removed: 0, seconds: 0 },
     exitCode: ExitCode.ok,
   };
+  let committed = false;
   try {
-    await runSteps(opts, report, diag);
+    committed = await runSteps(opts, report, diag);
   } catch (e) {
     if (e instanceof ValidationErrors) for (const x of e.errors) diag.error(x);
     else if (e instanceof CampaignPressError) diag.error(e);
     else throw e;
   }
-  if (diag.errors.length) report.assets = [];
+  // Nothing was committed, unless a build that keeps going committed what passed.
+  if (diag.errors.length && !committed) report.assets = [];
   report.warnings = groupWarnings(diag.warnings.map(toProblem));
   report.errors = diag.errors.map(toProblem);
   report.stats.seconds = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
@@ -101,7 +112,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   return report;
 }
 
-async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnostics): Promise<void> {
+/** Run the steps; true when the commit step ran (also for a build that kept going past failed assets). */
+async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnostics): Promise<boolean> {
   const project = loadProject(opts.root, opts.campaignDir);
   report.campaign = project.campaign.id;
   for (const w of project.campaign.warnings) diag.warn(w);
@@ -113,7 +125,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   report.refusals = planned.refusals;
   report.stats.planned = planned.planned;
   report.stats.refused = new Set(planned.refusals.map((r) => r.asset)).size;
-  if (planned.blocked || diag.errors.length || opts.dryRun || !planned.inputs || !planned.images) return;
+  if (planned.blocked || diag.errors.length || opts.dryRun || !planned.inputs || !planned.images) return false;
   if (opts.signal?.aborted) throw interrupted();
   const images = planned.images;
 
@@ -133,6 +145,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
       inputs: planned.inputs,
       memory: images.memory,
       denied: planned.denied,
+      pdfDate: pdfDate(scope.asOfEarliest),
       staging,
       skipRefused: !!opts.skipRefused,
       chromium: opts.chromium,
@@ -151,10 +164,11 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   report.stats.rendered = rendered.rendered;
   report.stats.cached = rendered.cached;
   report.stats.refused += rendered.refused;
-  if (rendered.failed || diag.errors.length || opts.signal?.aborted) {
+  report.failed = [...rendered.failedPaths].sort();
+  if (((rendered.failed || diag.errors.length) && !keptGoing(opts, rendered.failedPaths, diag)) || opts.signal?.aborted) {
     await discardStaging(staging);
     if (opts.signal?.aborted && !diag.errors.some((e) => e.code === 'interrupted')) diag.error(interrupted());
-    return;
+    return false;
   }
   const { manifest, removed } = await commitStaged({
     campaignOut,
@@ -174,6 +188,24 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   });
   report.assets = manifest.assets;
   report.stats.removed = removed;
+  return true;
+}
+
+/**
+ * With --keep-going, a build whose only errors are render and quality failures of some assets
+ * commits the others. Any other error (a consent refusal of a rendered page, an input error, a
+ * broken browser that rendered nothing) keeps the previous outputs as they were.
+ */
+const BROKEN_BROWSER = new Set(['render-failed', 'render-timeout', 'browser-not-found']);
+
+function keptGoing(opts: BuildOptions, failedPaths: readonly string[], diag: Diagnostics): boolean {
+  return (
+    !!opts.keepGoing &&
+    failedPaths.length > 0 &&
+    diag.errors.length > 0 &&
+    // A broken browser stops the other pages unrendered and unlisted: nothing to keep going with.
+    diag.errors.every((e) => exitCodeFor([e]) === ExitCode.renderFailed && !BROKEN_BROWSER.has(e.code))
+  );
 }
 
 /** A PDF with marks is other bytes than one without: its content key says so, so the cache never mixes them. */

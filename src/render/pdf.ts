@@ -14,6 +14,8 @@ export interface PdfMetadata {
   subject: string;
   keywords: string[];
   lang: string;
+  /** CreationDate and ModDate (util/dates pdfDate); without it, SOURCE_DATE_EPOCH or the epoch. */
+  date?: Date;
 }
 
 const PT_PER_MM = 72 / 25.4;
@@ -41,7 +43,7 @@ export async function finishPdf(
   }
   if (marks) addMarks(doc, marks);
   // Replace Chromium's Info dictionary wholesale: nothing but public fields goes in.
-  const date = buildDate();
+  const date = meta.date ?? buildDate();
   doc.setTitle(meta.title, { showInWindowTitleBar: true });
   doc.setSubject(meta.subject);
   doc.setKeywords(meta.keywords);

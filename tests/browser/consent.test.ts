@@ -160,11 +160,14 @@ describe('consent gate on a whole build', () => {
       'ckb/leaflet-a5.pdf',
       'ckb/photo-sheet-a6-ok.pdf',
       'ckb/testimony-card-square-ok.png',
+      'ckb/testimony-card-square-ok.png.alt.txt',
       'en/leaflet-a5.pdf',
       'en/photo-sheet-a6-ok.pdf',
       'en/photo-sheet-a6-scope.pdf',
       'en/testimony-card-square-ok.png',
+      'en/testimony-card-square-ok.png.alt.txt',
       'en/testimony-card-square-scope.png',
+      'en/testimony-card-square-scope.png.alt.txt',
       'manifest.json',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'c', 'manifest.json'), 'utf8')) as {

@@ -40,8 +40,10 @@ describe('a partner campaign in six languages', () => {
     // 6 locales × (2 posters + 4 social cards + 2 testimonies × 2 card formats + 1 leaflet)
     expect(report.stats.planned).toBe(66);
     expect(report.assets).toHaveLength(66);
-    const files = listFiles(path.join(out, 'honest-roads')).filter((f) => f !== 'manifest.json');
+    const files = listFiles(path.join(out, 'honest-roads')).filter((f) => f !== 'manifest.json' && !f.endsWith('.alt.txt'));
     expect(files).toHaveLength(66);
+    // Each of the 48 PNG cards has its alt-text sidecar.
+    expect(listFiles(path.join(out, 'honest-roads')).filter((f) => f.endsWith('.png.alt.txt'))).toHaveLength(48);
   });
 
   it('every word of every PDF leaves ink on its page (rendered with and without the text layer)', () => {

@@ -20,7 +20,13 @@ const out = () => path.join(root, 'out', 'c');
 const cli = (args: string[]) => runCli(['--root', root, ...args], { cwd: root });
 const manifestPaths = () =>
   (JSON.parse(readFileSync(path.join(out(), 'manifest.json'), 'utf8')) as { assets: { path: string }[] }).assets.map((a) => a.path);
-const assetsOnDisk = () => listFiles(out()).filter((f) => f !== 'manifest.json');
+/** Assets on disk; each PNG's alt-text sidecar must be there with it (and is left out of the list). */
+const assetsOnDisk = () => {
+  const files = listFiles(out()).filter((f) => f !== 'manifest.json');
+  const assets = files.filter((f) => !f.endsWith('.alt.txt'));
+  expect(files.filter((f) => f.endsWith('.alt.txt'))).toEqual(assets.filter((f) => f.endsWith('.png')).map((f) => `${f}.alt.txt`));
+  return assets;
+};
 /** Campaign messages in Kurmanji and Uzbek, as a translator would deliver them (fallback English is marked and fails layout). */
 const MESSAGES: Record<string, Record<string, string>> = {
   kmr: {
@@ -105,7 +111,13 @@ describe('the output folder equals the plan', () => {
     mkdirSync(path.join(out(), `.staging-${process.pid}-cafe0001`), { recursive: true });
     const r = await cli(['build', 'campaigns/c', '--as-of', AS_OF]);
     expect(r.code, r.stderr).toBe(0);
-    expect(listFiles(out())).toEqual(['SHA256SUMS', 'en/social-card-square.png', 'manifest.json', 'notes.txt']);
+    expect(listFiles(out())).toEqual([
+      'SHA256SUMS',
+      'en/social-card-square.png',
+      'en/social-card-square.png.alt.txt',
+      'manifest.json',
+      'notes.txt',
+    ]);
     const dirs = readdirSync(out()).filter((n) => n.startsWith('.staging-'));
     expect(dirs).toEqual([`.staging-${process.pid}-cafe0001`]);
   });
@@ -155,7 +167,8 @@ describe('signals', () => {
     const done = await cli(['build', 'campaigns/c', '--as-of', AS_OF]);
     expect(done.code, done.stderr).toBe(0);
     const before = new Map(listFiles(out()).map((f) => [f, readFileSync(path.join(out(), f))]));
-    expect(before.size).toBe(10);
+    // 9 cards, their 9 alt-text sidecars and the manifest.
+    expect(before.size).toBe(19);
     const r = await interrupt(sig);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(/interrupted; previous outputs kept/);

@@ -162,10 +162,14 @@ describe('scripts', () => {
     expect(listFiles(path.join(out, 'pseudo'))).toEqual([
       'ar-XB/poster-a4.pdf',
       'ar-XB/social-card-link.png',
+      'ar-XB/social-card-link.png.alt.txt',
       'ar-XB/social-card-square.png',
+      'ar-XB/social-card-square.png.alt.txt',
       'en-XA/poster-a4.pdf',
       'en-XA/social-card-link.png',
+      'en-XA/social-card-link.png.alt.txt',
       'en-XA/social-card-square.png',
+      'en-XA/social-card-square.png.alt.txt',
       'manifest.json',
     ]);
     // Line breaks are the layout's (headlines are balanced); the words are what must read back.

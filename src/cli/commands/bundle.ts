@@ -94,8 +94,14 @@ Examples:
 /** The campaign as it is now, and today's fail-closed dates (or --as-of): what a release is gated against. */
 async function releaseCheck(ctx: Ctx, dir: string, o: { asOf?: string; skipRefused?: boolean }) {
   const { loadProject } = await import('../../pipeline/steps/load.js');
+  const { releasePlan } = await import('../../pipeline/steps/plan.js');
   const { resolveGateDates } = await import('../../consent/dates.js');
   const dates = resolveGateDates(o.asOf);
-  const { campaign } = loadProject(ctx.root(), ctx.resolve(dir));
-  return { campaign, dates, skipRefused: !!o.skipRefused };
+  const project = loadProject(ctx.root(), ctx.resolve(dir));
+  return {
+    campaign: project.campaign,
+    dates,
+    skipRefused: !!o.skipRefused,
+    planned: (regions: readonly string[]) => releasePlan(project, dates, regions),
+  };
 }

@@ -2,9 +2,11 @@ import path from 'node:path';
 import type { Refusal } from '../../consent/gate.js';
 import { CampaignPressError, Diagnostics } from '../../errors.js';
 import { Translator } from '../../i18n/translator.js';
+import { pdfDate } from '../../util/dates.js';
 import { sha256 } from '../../util/files.js';
 import { rendererCodeFingerprint } from '../../version.js';
 import { brandColours, describeContrast } from '../contrast.js';
+import { altText } from '../alt.js';
 import { type DocumentInputs, renderDocument } from '../document.js';
 import { planRenders, type RenderJob } from '../plan.js';
 import { deniedHashes } from '../../consent/inputs.js';
@@ -18,6 +20,8 @@ import { type BuildScope, inShard, type LoadedProject, loadResources } from './l
 
 export interface KeyedJob {
   job: RenderJob;
+  /** Alt text of an image asset (pipeline/alt.ts), part of the key: its sidecar is an output too. */
+  alt?: string;
   /** Content key: equal keys render equal bytes, so the previous file can be reused. */
   key: string;
 }
@@ -96,7 +100,7 @@ export async function planStep(project: LoadedProject, scope: BuildScope, opts: 
     editionDate: editionDate(scope),
     rasters: images.rasters,
   };
-  const keyed = contentKeys(jobs, inputs, denied);
+  const keyed = contentKeys(jobs, inputs, denied, pdfDate(scope.asOfEarliest));
   if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
   const planned = scope.shard ? jobs.length : jobs.length + plan.refusedAssets.length;
   return { ...base, jobs: keyed, planned, blocked: false, inputs, images };
@@ -113,19 +117,36 @@ function warnLowContrast(campaign: LoadedProject['campaign'], diag: Diagnostics)
  * The plan of a full build (every locale, template and format; every region; refused assets left
  * out): a narrowed build keeps an earlier output outside its slice only while this still has it.
  */
-function fullPlan(project: LoadedProject, scope: BuildScope, denied: ReadonlySet<string>): RenderJob[] {
+function fullPlan(
+  project: LoadedProject,
+  dates: { asOf: string; asOfEarliest: string },
+  denied: ReadonlySet<string>,
+  regions: readonly string[] = project.campaign.data.distribution.regions,
+): RenderJob[] {
   const { campaign, templates } = project;
   const opts = {
-    asOf: scope.asOf,
-    asOfEarliest: scope.asOfEarliest,
+    asOf: dates.asOf,
+    asOfEarliest: dates.asOfEarliest,
     locales: campaign.data.locales,
     only: [],
-    regions: campaign.data.distribution.regions,
+    regions: [...regions],
     skipRefused: true,
     denied,
   };
   // Its warnings are the narrowed plan's, or about assets this build does not make.
   return planRenders(campaign, templates, opts, new Diagnostics()).jobs;
+}
+
+/**
+ * Every asset path the campaign as it is now plans for these regions, on these dates (refused
+ * assets excluded): what a release may contain. `bundle` refuses anything else.
+ */
+export function releasePlan(
+  project: LoadedProject,
+  dates: { asOf: string; asOfEarliest: string },
+  regions: readonly string[],
+): Set<string> {
+  return new Set(fullPlan(project, dates, deniedHashes(project.campaign), regions).map((j) => j.relPath));
 }
 
 /** Two planned assets with one path would overwrite each other: refused before anything renders, once per pair of outputs. */
@@ -177,18 +198,27 @@ function warnUntranslatedDescription({ campaign }: LoadedProject, scope: BuildSc
  * strings are made again at render time rather than held, so memory stays flat as the number of
  * assets grows (templating costs milliseconds; a page string carries ~30 kB of CSS).
  */
-function contentKeys(jobs: RenderJob[], inputs: DocumentInputs, denied: ReadonlySet<string>): KeyedJob[] {
+function contentKeys(jobs: RenderJob[], inputs: DocumentInputs, denied: ReadonlySet<string>, date: Date): KeyedJob[] {
   const deniedKey = [...denied].sort().join(',');
   return jobs.map((job) => {
     const doc = renderDocument(job, inputs);
+    const alt = altText(job, inputs);
     // The deny-list is part of the key: a cached asset skips the scan of the rendered page, so a
     // term added to any deny-list must make every asset render (and be scanned) again.
     const key = sha256(
-      [rendererCodeFingerprint(), job.template.fingerprint, JSON.stringify(job.format), doc.fontFingerprint, deniedKey, doc.html].join(
-        '\u0000',
-      ),
+      // A PDF carries its build date: another date is other bytes (and a reused file keeps its own date).
+      [
+        rendererCodeFingerprint(),
+        job.template.fingerprint,
+        JSON.stringify(job.format),
+        doc.fontFingerprint,
+        deniedKey,
+        job.format.output === 'pdf' ? date.toISOString() : '',
+        doc.html,
+        alt ?? '',
+      ].join('\u0000'),
     );
-    return { job, key };
+    return alt === undefined ? { job, key } : { job, key, alt };
   });
 }
 

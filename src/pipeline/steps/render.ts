@@ -6,7 +6,7 @@ import { type Refusal, RULES } from '../../consent/gate.js';
 import { CampaignPressError, type Diagnostics } from '../../errors.js';
 import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
 import { isPseudo } from '../../i18n/pseudo.js';
-import type { ManifestAsset } from '../../output/manifest.js';
+import { type ManifestAsset, sidecars } from '../../output/manifest.js';
 import { describeMisfit } from '../../render/layout.js';
 import { type MarkOptions, slugText } from '../../render/marks.js';
 import { lowResolutionWarnings } from '../brand-images.js';
@@ -34,6 +34,8 @@ export interface RenderStepInput {
   inputs: DocumentInputs;
   memory: ReadonlyMap<string, MemoryAsset>;
   denied: ReadonlySet<string>;
+  /** CreationDate and ModDate of every PDF (part of the content key of PDF assets). */
+  pdfDate: Date;
   staging: string;
   skipRefused: boolean;
   chromium?: string;
@@ -56,14 +58,25 @@ export interface RenderStepResult {
   rendered: number;
   cached: number;
   refused: number;
-  /** Some asset failed: the build must not commit. */
+  /** Some asset failed: the build must not commit (unless it keeps going and every failure is a render failure). */
   failed: boolean;
+  /** Paths of the assets that failed a render or quality check (not consent refusals). */
+  failedPaths: string[];
 }
 
 const BROKEN_BROWSER = new Set(['render-failed', 'render-timeout', 'browser-not-found', 'browser-unreachable']);
 
 export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promise<RenderStepResult> {
-  const res: RenderStepResult = { assets: [], staged: [], refusals: [], rendered: 0, cached: 0, refused: 0, failed: false };
+  const res: RenderStepResult = {
+    assets: [],
+    staged: [],
+    refusals: [],
+    rendered: 0,
+    cached: 0,
+    refused: 0,
+    failed: false,
+    failedPaths: [],
+  };
   const total = inp.jobs.length;
   const toRender = inp.jobs.filter((k) => !k.prev).length;
   inp.onProgress?.({ type: 'plan', planned: total, toRender, cached: total - toRender });
@@ -87,7 +100,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
   inp.signal?.addEventListener('abort', stop, { once: true });
   try {
     await Promise.all(
-      inp.jobs.map(({ job, key, prev }) =>
+      inp.jobs.map(({ job, key, alt, prev }) =>
         limit(async () => {
           // A quality failure (overflow, glyph) does not stop the others: the report lists every
           // problem at once. A broken browser does.
@@ -100,10 +113,10 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
             progress(job, true, 0);
             return;
           }
-          const asset = await renderOne(pool, job, key, inp, res, diag);
+          const asset = await renderOne(pool, { job, key, alt }, inp, res, diag);
           if (!asset) return;
           res.assets.push(asset);
-          res.staged.push(job.relPath);
+          res.staged.push(job.relPath, ...sidecars(asset).map((f) => f.path));
           res.rendered++;
           progress(job, false, Date.now() - t0);
         }),
@@ -123,8 +136,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
 /** Render, check and stage one asset; undefined when it failed or was refused (recorded in `res` and `diag`). */
 async function renderOne(
   pool: RenderPool,
-  job: RenderJob,
-  key: string,
+  { job, key, alt }: KeyedJob,
   inp: RenderStepInput,
   res: RenderStepResult,
   diag: Diagnostics,
@@ -136,12 +148,14 @@ async function renderOne(
     subject: translator.text(job.locale, 'campaign:headline'),
     keywords: [campaign.id, job.template.name, job.format.name, job.locale],
     lang: job.locale,
+    date: inp.pdfDate,
   };
   let outcome: RenderOutcome;
   try {
     outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta, marksFor(job, key, inp));
   } catch (e) {
     res.failed = true;
+    res.failedPaths.push(job.relPath);
     diag.error(
       e instanceof CampaignPressError
         ? new CampaignPressError(e.code, e.message.startsWith(job.relPath) ? e.message : `${job.relPath}: ${e.message}`, e.location, e.hint)
@@ -153,10 +167,15 @@ async function renderOne(
   const qualityFailed = checkQuality(job, outcome, table.get(job.locale).fonts, diag);
   if (job.format.output === 'pdf' && inp.inputs.rasters)
     for (const w of lowResolutionWarnings(job.relPath, outcome.pictures, inp.inputs.rasters)) diag.warn(w);
-  // Deny-list: page text, alt text, file name and PDF metadata.
-  const scanned = [outcome.text, job.relPath.replace(/[-_./]/g, ' '), pdfMeta.title, pdfMeta.subject, pdfMeta.keywords.join(' ')].join(
-    '\n',
-  );
+  // Deny-list: page text, the asset's alt text (its sidecar too), file name and PDF metadata.
+  const scanned = [
+    outcome.text,
+    alt ?? '',
+    job.relPath.replace(/[-_./]/g, ' '),
+    pdfMeta.title,
+    pdfMeta.subject,
+    pdfMeta.keywords.join(' '),
+  ].join('\n');
   // Link targets too (a PDF keeps them as /URI strings), and the strings of the output file itself.
   const links = [...doc.html.matchAll(/\bhref="([^"]*)"/g)].map((m) => decodeUriText(m[1]!.replace(/&amp;/g, '&'))).join('\n');
   const denied = findDenied(`${scanned}\n${links}`, inp.denied) || deniedInFile(job.relPath, Buffer.from(outcome.bytes), inp.denied);
@@ -167,12 +186,15 @@ async function renderOne(
   }
   if (qualityFailed) {
     res.failed = true;
+    res.failedPaths.push(job.relPath);
     return undefined;
   }
   const file = path.join(inp.staging, job.relPath);
   if (!isInside(inp.staging, file)) throw new CampaignPressError('output-unsafe', `output path ${job.relPath} escapes the output folder`);
   await timeStage('write', () => writeFileAtomic(file, outcome.bytes));
-  return manifestEntry(job, key, outcome);
+  const entry = manifestEntry(job, key, outcome, alt);
+  for (const f of sidecars(entry)) await writeFileAtomic(path.join(inp.staging, f.path), f.bytes);
+  return entry;
 }
 
 /** Report every quality problem of a rendered page; true when one of them fails the asset. */
@@ -267,7 +289,7 @@ function marksFor(job: RenderJob, key: string, inp: RenderStepInput): MarkOption
   return { slug: (page, pages) => slugText({ ...base, page, pages }) };
 }
 
-function manifestEntry(job: RenderJob, key: string, outcome: RenderOutcome): ManifestAsset {
+function manifestEntry(job: RenderJob, key: string, outcome: RenderOutcome, alt: string | undefined): ManifestAsset {
   return {
     path: job.relPath,
     sha256: sha256(outcome.bytes),
@@ -286,6 +308,7 @@ function manifestEntry(job: RenderJob, key: string, outcome: RenderOutcome): Man
     channel: job.channel,
     consent_ids: [...new Set(job.pieces.map((p) => p.consentId))].sort(),
     testimonies: job.pieces.map((p) => p.id).sort(),
+    ...(alt !== undefined ? { alt } : {}),
     key,
   };
 }
