@@ -183,6 +183,11 @@ const testimonyFields = {
   quote: nonEmpty.optional(),
   paraphrase: nonEmpty.optional(),
   photo: relPath.optional(),
+  /** The point of the photo a crop keeps (CSS object-position), FORMAT.md section 6. */
+  photo_focus: z
+    .string()
+    .regex(/^(?:100|[1-9]?[0-9])% (?:100|[1-9]?[0-9])%$/, 'use two percentages, across then down, such as "50% 30%"')
+    .optional(),
   content_warning: z.enum(['none', 'loss_of_life', 'violence']).default('none'),
   // Optional in the schema so that a testimony without consent is refused by the gate
   // (fail closed, with the rule named) rather than rejected as a typo.
@@ -205,5 +210,7 @@ export const testimonyTranslationSchema = z.strictObject({
   title: nonEmpty,
   quote: nonEmpty.optional(),
   paraphrase: nonEmpty.optional(),
+  /** The same pseudonym written in this locale's script (deny-list scanned like all text). */
+  display_name: nonEmpty.optional(),
 });
 export type TestimonyTranslationFrontmatter = z.infer<typeof testimonyTranslationSchema>;

@@ -54,6 +54,8 @@ function pieceView(p: TestimonyPiece, photos: ReadonlyMap<string, string>) {
     display_name: p.displayName,
     name_changed_note: p.nameChangedNote,
     photo: p.photo && photos.has(p.id) ? (p.testimony.data.photo ?? null) : null,
+    // Validated by the schema as two percentages, so it is safe in a style attribute.
+    photo_focus: p.testimony.data.photo_focus ?? null,
     content_warning: p.contentWarning === 'none' ? null : `content_warning.${p.contentWarning}`,
   };
 }

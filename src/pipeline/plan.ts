@@ -84,7 +84,9 @@ function localize(
   }
   const tr = t.translations.get(locale);
   if (!tr) return undefined;
-  return { ...base, title: tr.title, body: tr.body, bodyFile: tr.file, quoteSrc: tr.quote, paraphraseSrc: tr.paraphrase };
+  // A translation may write the pseudonym in its own script; the consent record's spelling otherwise.
+  const displayName = tr.display_name ?? base.displayName;
+  return { ...base, displayName, title: tr.title, body: tr.body, bodyFile: tr.file, quoteSrc: tr.quote, paraphraseSrc: tr.paraphrase };
 }
 
 /** Link targets of Markdown, as written and percent-decoded: a PDF keeps them as /URI strings. */

@@ -17,6 +17,7 @@ import {
   type Misfit,
   type SafeAreaIntrusion,
 } from './layout.js';
+import { type FlowResult, inPageFlow } from './flow.js';
 import type { MarkOptions } from './marks.js';
 import { finishPdf, type PdfMetadata } from './pdf.js';
 import type { PageSession, RenderPool } from './pool.js';
@@ -70,6 +71,8 @@ async function settle(
   // round trip through the browser; measured 10-15 ms apiece on a loaded 2-core machine).
   const pass = await timeStage('fit and checks', () => page.evaluate(checksExpression(format)) as Promise<PagePass>);
   const fit = pass.fit;
+  // Folded print: what the flow could not lay out (a leaflet that does not come to whole sheets).
+  const overflow = [...pass.flow.problems, ...fit.overflow];
   // A page taller or wider than the viewport (a PDF's later pages): hit testing sees only the
   // viewport, so the hidden-text check runs with the viewport grown to the whole document.
   const checks = pass.checks ?? (await timeStage('hidden-text check, grown viewport', () => checksOnGrownPage(page, format)));
@@ -101,7 +104,7 @@ async function settle(
             return { src: i.currentSrc || i.src, ppi: scale > 0 ? 96 / scale : 0 };
           }),
         );
-  return { text, fallbacks, overflow: fit.overflow, misfits: fit.misfits, hidden, safeArea, images: checks.images, pictures };
+  return { text, fallbacks, overflow, misfits: fit.misfits, hidden, safeArea, images: checks.images, pictures };
 }
 
 interface PageText {
@@ -118,6 +121,7 @@ interface PageChecks {
 }
 
 interface PagePass {
+  flow: FlowResult;
   fit: FitResult;
   /** Absent when the document is larger than the viewport. */
   checks?: PageChecks;
@@ -143,15 +147,17 @@ function checksExpression(format: FormatSpec): string {
   const args = JSON.stringify({ invisibleBelow: INVISIBLE_BELOW, safe: safeZone(format) ?? null });
   return `(async (args) => {
   const __name = (f) => f;
+  // Folded print first: text flows across pages or panels, padded to whole sheets (flow.ts).
+  const flow = (${inPageFlow.toString()})();
   const fit = (${inPageFit.toString()})();
   await document.fonts.ready;
   const w = document.documentElement.scrollWidth;
   const h = document.documentElement.scrollHeight;
-  if (h > window.innerHeight || w > window.innerWidth) return { fit };
+  if (h > window.innerHeight || w > window.innerWidth) return { flow, fit };
   const hidden = (${inPageFindHidden.toString()})(args.invisibleBelow);
   const safeArea = args.safe ? (${inPageSafeArea.toString()})(args.safe.zone, args.safe.bleed) : [];
   const text = (${inPageText.toString()})();
-  return { fit, checks: { hidden, safeArea, text, images: document.images.length } };
+  return { flow, fit, checks: { hidden, safeArea, text, images: document.images.length } };
 })(${args})`;
 }
 

@@ -37,18 +37,18 @@ describe('a partner campaign in six languages', () => {
   it('builds every planned asset with exit 0', () => {
     expect(report.errors.map((e) => e.message)).toEqual([]);
     expect(report.exitCode).toBe(0);
-    // 6 locales × (2 posters + 4 social cards + 2 testimonies × 2 card formats + 1 leaflet)
-    expect(report.stats.planned).toBe(66);
-    expect(report.assets).toHaveLength(66);
+    // 6 locales × (2 posters + 4 social cards + 2 testimonies × 2 card formats + 2 leaflets: A5, trifold)
+    expect(report.stats.planned).toBe(72);
+    expect(report.assets).toHaveLength(72);
     const files = listFiles(path.join(out, 'honest-roads')).filter((f) => f !== 'manifest.json' && !f.endsWith('.alt.txt'));
-    expect(files).toHaveLength(66);
+    expect(files).toHaveLength(72);
     // Each of the 48 PNG cards has its alt-text sidecar.
     expect(listFiles(path.join(out, 'honest-roads')).filter((f) => f.endsWith('.png.alt.txt'))).toHaveLength(48);
   });
 
   it('every word of every PDF leaves ink on its page (rendered with and without the text layer)', () => {
     const pdfs = report.assets.filter((a) => a.output === 'pdf');
-    expect(pdfs).toHaveLength(18);
+    expect(pdfs).toHaveLength(24);
     const problems: string[] = [];
     for (const a of pdfs) {
       const ink = hiddenWords(path.join(out, 'honest-roads', a.path));

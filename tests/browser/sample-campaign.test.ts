@@ -90,7 +90,9 @@ describe('sample campaign safe-journeys', () => {
     expect((trim[3]! - trim[1]!) / (72 / 25.4)).toBeCloseTo(420, 1);
     expect(info['Tagged']).toBe('yes');
     const a5 = pdfInfo(path.join(dir, 'ckb', 'leaflet-a5.pdf'));
-    expect(Number(a5['Pages'])).toBe(5); // cover, campaign text, two testimonies, contact
+    // Folded in four: cover, campaign text, two testimonies (each opening its page with its content
+    // warning and running on to the next), how to get help, contact.
+    expect(Number(a5['Pages'])).toBe(8);
   });
 
   it('puts Sorani, Arabic and Kurmanji text in the PDFs', () => {

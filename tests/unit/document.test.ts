@@ -74,11 +74,11 @@ describe('page documents', () => {
     const saved = project.campaign.bodies.get('kmr');
     project.campaign.bodies.delete('kmr');
     try {
-      expect(page('kmr', 'leaflet', 'a5')).toMatch(/<div class="md body" data-fit="body"[^>]*lang="en" dir="ltr">/);
+      expect(page('kmr', 'leaflet', 'a5')).toMatch(/<div class="md body"[^>]*lang="en" dir="ltr">/);
     } finally {
       if (saved) project.campaign.bodies.set('kmr', saved);
     }
-    expect(page('ckb', 'leaflet', 'a5')).toMatch(/<div class="md body" data-fit="body"[^>]*lang="ckb" dir="rtl">/);
+    expect(page('ckb', 'leaflet', 'a5')).toMatch(/<div class="md body"[^>]*lang="ckb" dir="rtl">/);
   });
 
   it('print the display name and the name-changed note, never more', () => {
