@@ -56,7 +56,8 @@ describe('a partner campaign in six languages', () => {
       for (const w of ink.hidden) problems.push(`${a.path} page ${w.page + 1}: "${w.text}"`);
     }
     expect(problems).toEqual([]);
-  });
+    // 24 PDFs, the A5 leaflets 8 pages each, rasterized twice: minutes on 2 busy cores.
+  }, 420_000);
 
   it('story cards keep the top 250 px and the bottom 340 px background only', async () => {
     const stories = report.assets.filter((a) => a.format === 'story');
