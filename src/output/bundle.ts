@@ -302,6 +302,9 @@ export async function mergeShards(
   const denied = deniedHashes(check.campaign);
   // Check everything before writing anything: a refused merge leaves the output folder as it was.
   const gated = manifests.map(({ dir, m }) => ({ dir, m, ...regate(m.assets, m.regions, check) }));
+  // Paths first: a path that climbs out is named as such, before it is judged against the plan.
+  for (const { dir, keep } of gated)
+    for (const a of keep) outputPathInside(outRoot, first.campaign, a.path, { file: dir, field: 'assets.path' });
   // A shard folder's own extra files are never copied; only what its manifest would bring in is checked.
   for (const { dir, m, keep } of gated)
     await refuseUnplanned(dir, m.campaign, { kept: keep, all: m.assets }, check.planned(m.regions), false);

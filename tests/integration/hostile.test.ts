@@ -580,6 +580,7 @@ describe('bundle --merge with a hostile shard manifest', () => {
   function shard(campaign: string, assetPath: string) {
     const dir = path.join(root, 'shard-1', 'c');
     writeFiles(dir, { 'en/evil.sh': EVIL });
+    if (!/\.\.|\\/.test(assetPath)) writeFiles(dir, { [assetPath]: EVIL });
     const asset = {
       path: assetPath,
       sha256: sha256(EVIL),
@@ -610,10 +611,11 @@ describe('bundle --merge with a hostile shard manifest', () => {
 
   it('control: the same shard with plain names is merged into --out', () => {
     writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
-    shard('c', 'en/evil.sh');
+    // A path the campaign plans: merge also refuses any asset the current plan does not hold.
+    shard('c', 'en/social-card-square.png');
     const r = cli(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
     expect(r.code, r.stderr).toBe(0);
-    expect(listFiles(path.join(root, 'release'))).toContain('c/en/evil.sh');
+    expect(listFiles(path.join(root, 'release'))).toContain('c/en/social-card-square.png');
   });
 
   for (const [what, campaign, assetPath, message] of [
