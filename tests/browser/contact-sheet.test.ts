@@ -24,6 +24,7 @@ const manifest = () =>
       path: string;
       output: string;
       pages?: number;
+      alt?: string;
       thumbnails?: { path: string; sha256: string; width: number; height: number }[];
     }[];
     refusals: { asset: string }[];
