@@ -78,9 +78,7 @@ Examples:
         }
         campaignId = report.campaign;
       }
-      const check = await releaseCheck(ctx, dir, o);
-      // The bundled contact sheet shows the build's warnings too.
-      const b = await bundleCampaign(out, campaignId, { ...check, sheet: { ...check.sheet, warnings: report?.warnings } }).catch(refused);
+      const b = await bundleCampaign(out, campaignId, await releaseCheck(ctx, dir, o)).catch(refused);
       if (!b) return;
       if (b.refusals.length) printRefusals(ctx, b.refusals, false);
       if (o.json) printJson(ctx, { ...(report ?? {}), bundle: b });
@@ -99,13 +97,11 @@ async function releaseCheck(ctx: Ctx, dir: string, o: { asOf?: string; skipRefus
   const { releasePlan } = await import('../../pipeline/steps/plan.js');
   const { resolveGateDates } = await import('../../consent/dates.js');
   const dates = resolveGateDates(o.asOf);
-  const { sheetLocales } = await import('../../output/contact-sheet.js');
   const project = loadProject(ctx.root(), ctx.resolve(dir));
   return {
     campaign: project.campaign,
     dates,
     skipRefused: !!o.skipRefused,
     planned: (regions: readonly string[]) => releasePlan(project, dates, regions),
-    sheet: { locales: sheetLocales(project.table) },
   };
 }
