@@ -210,7 +210,7 @@ function keptGoing(opts: BuildOptions, failedPaths: readonly string[], diag: Dia
 
 /** A PDF with marks is other bytes than one without: its content key says so, so the cache never mixes them. */
 function withMarks(marks: boolean) {
-  return (k: KeyedJob): KeyedJob => (marks && k.job.format.output === 'pdf' ? { ...k, key: markedKey(k.key) } : k);
+  return (k: KeyedJob): KeyedJob => (marks && k.job.format.output === 'pdf' ? { ...k, key: markedKey(k.key), pageKey: k.key } : k);
 }
 
 function interrupted(): CampaignPressError {

@@ -263,6 +263,7 @@ export async function renderAsset(
     await timeStage('setContent', () => page.setContent(html, { waitUntil: 'load', timeout: pool.timeoutMs }));
     const seen = await settle(page, session, format);
     const raw = await timeStage('capture', () => capture(page, format, px, seen.images > 0, pool.timeoutMs));
+    if (seen.images > 0 && format.output !== 'pdf') session.retire = true;
     return { raw, seen, blocked: [...session.blocked], navigations: [...session.navigations] };
   });
   const { raw, seen: withImages, blocked, navigations } = captured;

@@ -31,6 +31,15 @@ export interface PageSession {
   navigations: string[];
   /** The viewport and media type last set on the page ("1080x1080 screen"). */
   emulated?: string;
+  /**
+   * Set by a job that painted a photo into a raster image: the page is closed after the job,
+   * never reused. Chromium keeps decoded images at the scale they were first drawn, so a page
+   * that had shown the photo at another size (the story card) painted the square card with
+   * another resampling of it: same input, other bytes, depending on which asset the page
+   * rendered before (measured: 2 full builds in 5 under load). A page that never showed an
+   * image has no such history.
+   */
+  retire?: boolean;
 }
 
 interface Slot {
@@ -276,8 +285,17 @@ export class RenderPool {
         }
       }
     } finally {
-      this.release(slot);
+      if (slot.session.retire) await this.discard(slot);
+      else this.release(slot);
     }
+  }
+
+  /** Close a page for good; a job waiting for one makes a new one. */
+  private async discard(slot: Slot): Promise<void> {
+    this.slots.delete(slot);
+    this.created--;
+    this.waiters.shift()?.(undefined);
+    await slot.context.close().catch(() => undefined);
   }
 
   /** The browser's process id (for memory measurements); undefined for a remote browser. */

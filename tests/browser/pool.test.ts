@@ -66,4 +66,21 @@ describe('render pool', () => {
     expect((e as Error).message).toContain('template bug');
     expect(attempts).toBe(1);
   });
+
+  it('closes a page a job retired (it showed a photo) and gives the next job a new one; keeps the others', async () => {
+    pool = new RenderPool(new Map(), { concurrency: 1 });
+    const pages: unknown[] = [];
+    await pool.run('plain', async (page) => void pages.push(page));
+    await pool.run('plain again', async (page) => void pages.push(page));
+    await pool.run('photo', async (page, session) => {
+      pages.push(page);
+      session.retire = true;
+    });
+    await pool.run('after', async (page) => void pages.push(page));
+    // Control: a page is reused while no job retires it.
+    expect(pages[1]).toBe(pages[0]);
+    expect(pages[2]).toBe(pages[1]);
+    expect(pages[3]).not.toBe(pages[2]);
+    expect((pages[2] as { isClosed(): boolean }).isClosed()).toBe(true);
+  });
 });

@@ -24,6 +24,11 @@ export interface KeyedJob {
   alt?: string;
   /** Content key: equal keys render equal bytes, so the previous file can be reused. */
   key: string;
+  /**
+   * The key of the page alone, when `key` also covers how it is output (`--marks`): the edition
+   * code printed on the page names the page, so a PDF with marks shows the same code as one without.
+   */
+  pageKey?: string;
 }
 
 export interface PlannedBuild {

@@ -100,7 +100,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
   inp.signal?.addEventListener('abort', stop, { once: true });
   try {
     await Promise.all(
-      inp.jobs.map(({ job, key, alt, prev }) =>
+      inp.jobs.map(({ job, key, alt, pageKey, prev }) =>
         limit(async () => {
           // A quality failure (overflow, glyph) does not stop the others: the report lists every
           // problem at once. A broken browser does.
@@ -113,7 +113,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
             progress(job, true, 0);
             return;
           }
-          const asset = await renderOne(pool, { job, key, alt }, inp, res, diag);
+          const asset = await renderOne(pool, { job, key, alt, pageKey }, inp, res, diag);
           if (!asset) return;
           res.assets.push(asset);
           res.staged.push(job.relPath, ...sidecars(asset).map((f) => f.path));
@@ -136,13 +136,13 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
 /** Render, check and stage one asset; undefined when it failed or was refused (recorded in `res` and `diag`). */
 async function renderOne(
   pool: RenderPool,
-  { job, key, alt }: KeyedJob,
+  { job, key, alt, pageKey }: KeyedJob,
   inp: RenderStepInput,
   res: RenderStepResult,
   diag: Diagnostics,
 ): Promise<ManifestAsset | undefined> {
   const { campaign, translator, table } = inp.inputs;
-  const doc = renderDocument(job, inp.inputs, key);
+  const doc = renderDocument(job, inp.inputs, pageKey ?? key);
   const pdfMeta = {
     title: doc.title,
     subject: translator.text(job.locale, 'campaign:headline'),
@@ -152,7 +152,7 @@ async function renderOne(
   };
   let outcome: RenderOutcome;
   try {
-    outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta, marksFor(job, key, inp));
+    outcome = await renderAsset(pool, job.relPath, doc.html, job.format, pdfMeta, marksFor(job, pageKey ?? key, inp));
   } catch (e) {
     res.failed = true;
     res.failedPaths.push(job.relPath);
