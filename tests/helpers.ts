@@ -17,6 +17,14 @@ export function makeProject(): { root: string; cleanup: () => void } {
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** A throwaway project holding a copy of the sample campaign (campaigns/safe-journeys); `dir` is that copy. */
+export function sampleProject(): { root: string; dir: string; cleanup: () => void } {
+  const made = makeProject();
+  const dir = path.join(made.root, 'campaigns', 'safe-journeys');
+  cpSync(path.join(REPO, 'campaigns', 'safe-journeys'), dir, { recursive: true });
+  return { ...made, dir };
+}
+
 export function writeFiles(dir: string, files: Record<string, string | Buffer>): void {
   for (const [rel, content] of Object.entries(files)) {
     const p = path.join(dir, rel);

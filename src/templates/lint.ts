@@ -3,6 +3,7 @@ import { parse, parseFragment } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { isAllowedUrl } from '../util/html.js';
 import { ASSET_ORIGIN } from '../util/origin.js';
+import { SVG_SHAPE_ELEMENTS } from '../util/svg.js';
 
 /**
  * Templates are checked as what they produce, not as their source text: a regex over the source
@@ -94,15 +95,7 @@ const BODY_ELEMENTS = new Set([
   'colgroup',
   'col',
   // Inline SVG (the QR code, simple shapes). No <use>, <image>, <foreignObject>, animation or <a>.
-  'svg',
-  'g',
-  'path',
-  'rect',
-  'circle',
-  'ellipse',
-  'line',
-  'polyline',
-  'polygon',
+  ...SVG_SHAPE_ELEMENTS,
   'title',
   'desc',
 ]);

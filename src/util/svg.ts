@@ -17,16 +17,11 @@ type Element = DefaultTreeAdapterMap['element'];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-const ELEMENTS = new Set([
-  'svg',
-  'g',
-  'path',
-  'rect',
-  'circle',
-  'ellipse',
-  'line',
-  'polyline',
-  'polygon',
+/** The SVG shapes both an inline template SVG (templates/lint.ts) and a brand logo may use. */
+export const SVG_SHAPE_ELEMENTS = ['svg', 'g', 'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon'] as const;
+
+const ELEMENTS = new Set<string>([
+  ...SVG_SHAPE_ELEMENTS,
   'defs',
   'linearGradient',
   'radialGradient',

@@ -1,17 +1,13 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeProject, REPO, runCli } from '../helpers.js';
+import { sampleProject, runCli } from '../helpers.js';
 
 /** `locales stamp` records a reviewed source; `locales status` then counts nothing stale. */
 let root: string;
 let cleanup: () => void;
 let dir: string;
-beforeEach(() => {
-  ({ root, cleanup } = makeProject());
-  dir = path.join(root, 'campaigns', 'safe-journeys');
-  cpSync(path.join(REPO, 'campaigns', 'safe-journeys'), dir, { recursive: true });
-});
+beforeEach(() => ({ root, dir, cleanup } = sampleProject()));
 afterEach(() => cleanup());
 
 const cli = (args: string[]) => runCli(['--root', root, ...args], { cwd: root });

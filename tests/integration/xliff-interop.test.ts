@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeProject, REPO, runCli } from '../helpers.js';
+import { sampleProject, runCli } from '../helpers.js';
 
 /**
  * Interop: XLIFF through translate-toolkit (installed by `npm run setup -- --test-tools`), and
@@ -10,11 +10,8 @@ import { makeProject, REPO, runCli } from '../helpers.js';
  */
 let root: string;
 let cleanup: () => void;
-const CAMP = 'campaigns/safe-journeys';
-beforeEach(() => {
-  ({ root, cleanup } = makeProject());
-  cpSync(path.join(REPO, CAMP), path.join(root, CAMP), { recursive: true });
-});
+const _CAMP = 'campaigns/safe-journeys';
+beforeEach(() => ({ root, cleanup } = sampleProject()));
 afterEach(() => cleanup());
 
 function cli(args: string[]) {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeProject, REPO, runCli } from '../helpers.js';
+import { sampleProject, REPO, runCli } from '../helpers.js';
 
 /**
  * Exported XLIFF is valid against the OASIS schemas (tests/fixtures/xsd, sources in its README),
@@ -19,11 +19,8 @@ type Format = keyof typeof SCHEMA;
 
 let root: string;
 let cleanup: () => void;
-const CAMP = 'campaigns/safe-journeys';
-beforeEach(() => {
-  ({ root, cleanup } = makeProject());
-  cpSync(path.join(REPO, CAMP), path.join(root, CAMP), { recursive: true });
-});
+const _CAMP = 'campaigns/safe-journeys';
+beforeEach(() => ({ root, cleanup } = sampleProject()));
 afterEach(() => cleanup());
 
 const cli = (args: string[]) => runCli(['--root', root, ...args], { cwd: root });

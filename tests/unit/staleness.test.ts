@@ -1,10 +1,10 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCampaign } from '../../src/campaign/load.js';
 import { translatableSha256 } from '../../src/campaign/staleness.js';
 import { loadLocaleTable } from '../../src/i18n/table.js';
-import { makeProject, REPO } from '../helpers.js';
+import { sampleProject, REPO } from '../helpers.js';
 
 /**
  * Staleness on meaning: a new hotline or a review date must not make every translation stale
@@ -14,11 +14,7 @@ const table = loadLocaleTable(path.join(REPO, 'locales'));
 let root: string;
 let cleanup: () => void;
 let dir: string;
-beforeEach(() => {
-  ({ root, cleanup } = makeProject());
-  dir = path.join(root, 'campaigns', 'safe-journeys');
-  cpSync(path.join(REPO, 'campaigns', 'safe-journeys'), dir, { recursive: true });
-});
+beforeEach(() => ({ root, dir, cleanup } = sampleProject()));
 afterEach(() => cleanup());
 
 const load = () => loadCampaign(dir, table, path.join(root, 'locales'));
