@@ -73,16 +73,28 @@ export function loadFontPackage(family: string): FontPackage {
   return fp;
 }
 
-/** @font-face CSS and the font-family stack for a locale. */
-export function fontsFor(entry: LocaleEntry): { css: string; stack: string; fingerprint: string } {
-  const families = [...entry.fonts];
-  if (!families.includes(LATIN_FALLBACK)) families.push(LATIN_FALLBACK);
+/**
+ * The display family of Arabic-script headlines (locales.json `display_fonts`), so that posters
+ * in Arabic, Sorani, Persian, Dari and Pashto hung side by side read as one campaign. A locale
+ * without it (Urdu: Nastaliq, as its readers expect) sets headlines in its text fonts.
+ */
+function stackOf(families: string[]): string {
+  const all = [...families];
+  if (!all.includes(LATIN_FALLBACK)) all.push(LATIN_FALLBACK);
+  // No generic family at the end: a glyph missing from every bundled font must show up as a
+  // fallback in the glyph check, not quietly come from the machine.
+  return all.map((f) => `'${f}'`).join(', ');
+}
+
+/** @font-face CSS and the font-family stacks (text and display) for a locale. */
+export function fontsFor(entry: LocaleEntry): { css: string; stack: string; displayStack: string; fingerprint: string } {
+  const display = entry.display_fonts ?? entry.fonts;
+  const families = [...new Set([...entry.fonts, ...display, LATIN_FALLBACK])];
   const pk = families.map(loadFontPackage);
   return {
     css: pk.map((p) => p.css).join('\n'),
-    // No generic family at the end: a glyph missing from every bundled font must show up as a
-    // fallback in the glyph check, not quietly come from the machine.
-    stack: families.map((f) => `'${f}'`).join(', '),
+    stack: stackOf([...entry.fonts]),
+    displayStack: stackOf([...display]),
     fingerprint: pk.map((p) => `${p.pkg}@${p.version}`).join(','),
   };
 }

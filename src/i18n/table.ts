@@ -20,6 +20,8 @@ export const localeEntrySchema = z.strictObject({
   numbering: z.enum(['latn', 'arab', 'arabext']),
   fallback: z.array(code),
   fonts: z.array(z.string().min(1)).min(1),
+  /** Headline fonts, when they differ from the text fonts (one display family for Arabic-script locales). */
+  display_fonts: z.array(z.string().min(1)).min(1).optional(),
   plural_rules_from: code.nullable(),
   status: z.enum(['stable', 'reviewed', 'machine-drafted', 'pseudo']),
   /** Minimum CSS line-height for the script (Nastaliq needs 2 or it clips). */

@@ -158,6 +158,7 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs, contentKey?:
     // Brand colours as text, each checked against its ground (WCAG 2.2) with a safe fallback.
     ...Object.entries(brandColours(campaign.brand).vars).map(([k, v]) => `${k}: ${v}`),
     `--font: ${fonts.stack}`,
+    `--display-font: ${fonts.displayStack}`,
     `--line: ${lineHeight}`,
     `--page-w: ${isPdf ? `${job.format.width + 2 * job.format.bleed}mm` : `${px.width}px`}`,
     `--page-h: ${isPdf ? `${job.format.height + 2 * job.format.bleed}mm` : `${px.height}px`}`,

@@ -523,3 +523,41 @@ export function inPageSafeArea(zone: { top: number; right: number; bottom: numbe
   }
   return [...found.values()];
 }
+
+/** A photo cropped hard by its slot: the share of its width and height that shows. */
+export interface PhotoCrop {
+  testimony?: string;
+  keptWidth: number;
+  keptHeight: number;
+}
+
+/** A crop that removes more than half of a photo's width or height cuts away what it shows. */
+export const CROP_KEEPS_AT_LEAST = 0.5;
+
+export function describeCrop(c: PhotoCrop): string {
+  const pct = (v: number) => `${Math.round(v * 100)}%`;
+  return `the photo${c.testimony ? ` of testimony ${c.testimony}` : ''} is cropped to ${pct(c.keptWidth)} of its width and ${pct(c.keptHeight)} of its height`;
+}
+
+/**
+ * Photos that `object-fit: cover` crops to less than half their width or height in the slot the
+ * template gives them (the slot's shape against the photo's), with the testimony they belong to.
+ */
+export async function findHeavyCrops(page: Page): Promise<PhotoCrop[]> {
+  return page.evaluate((least) => {
+    const out: PhotoCrop[] = [];
+    for (const img of Array.from(document.images)) {
+      if (getComputedStyle(img).objectFit !== 'cover' || !img.naturalWidth || !img.naturalHeight) continue;
+      const w = img.clientWidth;
+      const h = img.clientHeight;
+      if (w < 1 || h < 1) continue;
+      const scale = Math.max(w / img.naturalWidth, h / img.naturalHeight);
+      const keptWidth = Math.min(1, w / (img.naturalWidth * scale));
+      const keptHeight = Math.min(1, h / (img.naturalHeight * scale));
+      if (keptWidth >= least && keptHeight >= least) continue;
+      const testimony = img.closest<HTMLElement>('[data-testimony]')?.dataset.testimony;
+      if (!out.some((c) => c.testimony === testimony)) out.push({ testimony, keptWidth, keptHeight });
+    }
+    return out;
+  }, CROP_KEEPS_AT_LEAST);
+}

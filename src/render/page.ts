@@ -7,6 +7,7 @@ import {
   describeHidden,
   describeIntrusion,
   type FitResult,
+  findHeavyCrops,
   findHiddenText,
   findSafeAreaIntrusions,
   type HiddenText,
@@ -15,6 +16,7 @@ import {
   inPageFit,
   inPageSafeArea,
   type Misfit,
+  type PhotoCrop,
   type SafeAreaIntrusion,
 } from './layout.js';
 import { type FlowResult, inPageFlow } from './flow.js';
@@ -49,13 +51,15 @@ export interface RenderOutcome {
   safeArea: string[];
   /** Every picture and the pixels per inch it is drawn at (96 CSS px to the inch; print resolution check). */
   pictures: { src: string; ppi: number }[];
+  /** Photos their slot crops to less than half their width or height (a warning). */
+  crops: PhotoCrop[];
 }
 
 async function settle(
   page: Page,
   session: PageSession,
   format: FormatSpec,
-): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures'> & { images: number }> {
+): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures' | 'crops'> & { images: number }> {
   // Force layout so every font that is needed gets requested, then wait for them all.
   await timeStage('fonts ready', () =>
     page.evaluate(async () => {
@@ -104,7 +108,9 @@ async function settle(
             return { src: i.currentSrc || i.src, ppi: scale > 0 ? 96 / scale : 0 };
           }),
         );
-  return { text, fallbacks, overflow, misfits: fit.misfits, hidden, safeArea, images: checks.images, pictures };
+  // Photos cropped hard by their slot (only pages with pictures pay for the round trip).
+  const crops = checks.images > 0 ? await findHeavyCrops(page) : [];
+  return { text, fallbacks, overflow, misfits: fit.misfits, hidden, safeArea, crops, images: checks.images, pictures };
 }
 
 interface PageText {

@@ -7,7 +7,7 @@ import { CampaignPressError, type Diagnostics } from '../../errors.js';
 import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
 import { isPseudo } from '../../i18n/pseudo.js';
 import { type ManifestAsset, sidecars } from '../../output/manifest.js';
-import { describeMisfit } from '../../render/layout.js';
+import { describeCrop, describeMisfit } from '../../render/layout.js';
 import { type MarkOptions, slugText } from '../../render/marks.js';
 import { lowResolutionWarnings } from '../brand-images.js';
 import { type RenderOutcome, renderAsset } from '../../render/page.js';
@@ -220,6 +220,12 @@ function checkQuality(job: RenderJob, outcome: RenderOutcome, fonts: Parameters<
     diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page requested ${u}; it was blocked`, where));
   for (const u of outcome.navigations)
     diag.error(new CampaignPressError('render-blocked-request', `${job.relPath}: the page tried to navigate to ${u}`, where));
+  for (const c of outcome.crops) {
+    const t = job.pieces.find((p) => p.id === c.testimony)?.testimony;
+    diag.warn(
+      new CampaignPressError('photo-crop', `${job.relPath}: ${describeCrop(c)}`, t ? { file: t.file, field: 'photo_focus' } : where),
+    );
+  }
   // In a pseudo-locale, layout problems are the finding the build exists to show: warn and write.
   const pseudo = isPseudo(job.locale);
   const layout = layoutProblems(job, outcome, where);
