@@ -51,6 +51,13 @@ describe('a localized display_name', () => {
       }),
       'testimonies/story.ckb.md': translation('ckb', ckbName),
     });
+    writeFiles(path.join(root, 'locales', 'ckb'), {
+      [`${id}.json`]: JSON.stringify({
+        headline: 'پێش ڕۆیشتن ڕاستییەکە بزانە.',
+        subline: 'دەریا ڕاستەقینەیە. بەڵێنەکان ڕاست نین.',
+        cta: 'پەیوەندی بە هێڵی یارمەتییەوە بکە',
+      }),
+    });
     const out = path.join(root, `out-${id}`);
     return { report: await build({ root, campaignDir: dir, out, asOf: '2026-06-01', locales: ['en', 'ckb'] }), out };
   };
