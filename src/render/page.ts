@@ -59,7 +59,9 @@ async function settle(
   page: Page,
   session: PageSession,
   format: FormatSpec,
-): Promise<Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures' | 'crops'> & { images: number }> {
+): Promise<
+  Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures' | 'crops'> & { images: number }
+> {
   // Force layout so every font that is needed gets requested, then wait for them all.
   await timeStage('fonts ready', () =>
     page.evaluate(async () => {
