@@ -25,6 +25,7 @@ function zipEntries(file: string): Promise<{ name: string; mtime: string }[]> {
   });
 }
 import { listFiles, missingWords, pdfFonts, pdfInfo, REPO, releaseCheck, sha256 } from '../helpers.js';
+import { pdfTextByFont, words, wordsDrawnIn, wordsNotIn } from '../pdf-text-by-font.js';
 
 /** The shipped sample campaign, built for real through Chromium, then decoded. */
 const out = mkdtempSync(path.join(os.tmpdir(), 'cp-sample-'));
@@ -117,9 +118,19 @@ describe('sample campaign safe-journeys', () => {
     }
   });
 
-  it('uses Vazirmatn for Sorani and Noto Naskh Arabic for Arabic, as locales.json says', () => {
-    expect(pdfFonts(path.join(dir, 'ckb', 'poster-a3.pdf')).some((f) => f.name.startsWith('Vazirmatn'))).toBe(true);
-    expect(pdfFonts(path.join(dir, 'ar', 'poster-a3.pdf')).some((f) => f.name.startsWith('NotoNaskhArabic'))).toBe(true);
+  it('sets Sorani and Arabic headlines in Vazirmatn (display_fonts) and Arabic text in Noto Naskh Arabic, as locales.json says', async () => {
+    const msg = (l: string) =>
+      JSON.parse(readFileSync(path.join(REPO, 'locales', l, 'safe-journeys.json'), 'utf8')) as Record<string, string>;
+    // On the Arabic poster the display family draws the headline, every word of it and nothing
+    // else; Naskh draws the subline and the call to action.
+    const ar = await pdfTextByFont(path.join(dir, 'ar', 'poster-a3.pdf'));
+    expect(wordsDrawnIn(ar, /^Vazirmatn-/)).toEqual(words(msg('ar').headline!));
+    expect(wordsNotIn(ar, /^NotoNaskhArabic-/, msg('ar').subline!)).toEqual([]);
+    expect(wordsNotIn(ar, /^NotoNaskhArabic-/, msg('ar').cta!)).toEqual([]);
+    // Sorani's text face is Vazirmatn too: its headline is Vazirmatn, and no Naskh is on the poster.
+    const ckb = await pdfTextByFont(path.join(dir, 'ckb', 'poster-a3.pdf'));
+    expect(wordsNotIn(ckb, /^Vazirmatn-Bold/, msg('ckb').headline!)).toEqual([]);
+    expect([...ckb.keys()].filter((f) => f.startsWith('NotoNaskhArabic'))).toEqual([]);
   });
 
   it('writes a manifest whose checksums match the files, with consent ids per asset', () => {
