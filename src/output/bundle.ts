@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
-import { CampaignPressError } from '../errors.js';
+import { CampaignPressError, type Problem } from '../errors.js';
 import { buildDate } from '../util/dates.js';
 import { isInside, outputPathInside, sha256, writeFileAtomic } from '../util/files.js';
 import { createManifest, readManifest, renderManifest, sidecars, type Manifest, type ManifestAsset } from './manifest.js';
@@ -14,6 +14,7 @@ import { deniedHashes } from '../consent/inputs.js';
 import { decodeUriText, findDenied } from '../consent/denylist.js';
 import { deniedInFile } from './scan.js';
 import { isOutputPath, listOutputFolder } from './commit.js';
+import { CONTACT_SHEET, renderContactSheet, type SheetInput } from './contact-sheet.js';
 
 /**
  * A release bundle: every asset of the manifest, the manifest and SHA256SUMS, in one zip whose
@@ -42,6 +43,8 @@ export interface ReleaseCheck {
   dates: GateDates;
   /** Leave refused assets out (and report them) instead of refusing the release. */
   skipRefused: boolean;
+  /** For the bundled contact sheet: locale names and direction, and the build's warnings. */
+  sheet?: { locales: SheetInput['locales']; warnings?: Problem[] };
   /** Every asset path the campaign as it is now plans for these regions: a release holds nothing else. */
   planned: (regions: readonly string[]) => ReadonlySet<string>;
 }
@@ -153,6 +156,21 @@ function scanOrRefuse(name: string, bytes: Buffer, denied: ReadonlySet<string>, 
   ]);
 }
 
+/** A file the manifest lists beside an asset (a page thumbnail), checked against its checksum. */
+async function readChecked(dir: string, f: { path: string; sha256: string }): Promise<Buffer> {
+  const p = path.join(dir, f.path);
+  if (!isInside(dir, p)) throw new CampaignPressError('output-unsafe', `manifest path ${f.path} escapes ${dir}`);
+  const bytes = await fs.readFile(p).catch(() => undefined);
+  if (!bytes || sha256(bytes) !== f.sha256)
+    throw new CampaignPressError(
+      'output-unsafe',
+      `${f.path} is missing or does not match its manifest checksum`,
+      { file: p },
+      'Build again; the output folder was changed by hand.',
+    );
+  return bytes;
+}
+
 /** Zip entry timestamps: SOURCE_DATE_EPOCH, or 1980-01-01 (the zip format's earliest date). */
 function zipDate(): Date {
   const d = buildDate();
@@ -212,20 +230,40 @@ export async function bundleCampaign(outRoot: string, campaignId: string, check:
       sums.push(`${sha256(f.bytes)}  ${campaignId}/${f.path}`);
       contents.push([`${campaignId}/${f.path}`, f.bytes]);
     }
+    for (const t of a.thumbnails ?? []) {
+      const thumb = await readChecked(dir, t);
+      scanOrRefuse(`${campaignId}/${t.path}`, thumb, denied, a);
+      sums.push(`${t.sha256}  ${campaignId}/${t.path}`);
+      contents.push([`${campaignId}/${t.path}`, thumb]);
+    }
   }
-  // The bundled manifest lists exactly the bundled assets, and what the release check refused.
-  const manifestBytes = Buffer.from(renderManifest({ ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] }));
+  // The bundled manifest lists exactly the bundled assets, and what the release check refused;
+  // its contact sheet shows exactly those.
+  const bundled: Manifest = { ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] };
+  const sheet = Buffer.from(
+    renderContactSheet({
+      manifest: bundled,
+      locales: check.sheet?.locales ?? {},
+      order: check.campaign.data.locales,
+      warnings: check.sheet?.warnings,
+      denied,
+    }),
+  );
+  bundled.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(sheet) };
+  sums.push(`${sha256(sheet)}  ${campaignId}/${CONTACT_SHEET}`);
+  contents.push([`${campaignId}/${CONTACT_SHEET}`, sheet]);
+  const manifestBytes = Buffer.from(renderManifest(bundled));
   sums.push(`${sha256(manifestBytes)}  ${campaignId}/manifest.json`);
   contents.push([`${campaignId}/manifest.json`, manifestBytes]);
   const sumsText = `${sums.join('\n')}\n`;
   contents.push([`${campaignId}/SHA256SUMS`, Buffer.from(sumsText)]);
-  for (const [name, bytes] of contents.slice(-2)) scanOrRefuse(name, bytes, denied);
+  for (const [name, bytes] of contents.slice(-3)) scanOrRefuse(name, bytes, denied);
 
   const zip = new yazl.ZipFile();
   const mtime = zipDate();
   for (const [name, bytes] of contents) {
     // PNG, JPEG and PDF are compressed already: store them, deflate only text.
-    const compress = /\.(json|txt)$|SHA256SUMS$/.test(name);
+    const compress = /\.(json|txt|html)$|SHA256SUMS$/.test(name);
     zip.addBuffer(bytes, name, { mtime, mode: 0o100644, compress, forceZip64Format: false });
   }
   zip.end({ forceZip64Format: false, comment: '' });
@@ -334,6 +372,12 @@ export async function mergeShards(
         scanOrRefuse(`${first.campaign}/${f.path}`, f.bytes, denied, a);
         toWrite.push([outputPathInside(outRoot, first.campaign, f.path, { file: dir, field: 'assets.alt' }), f.bytes]);
       }
+      for (const t of a.thumbnails ?? []) {
+        const thumbTarget = outputPathInside(outRoot, first.campaign, t.path, { file: dir, field: 'assets.thumbnails.path' });
+        const thumb = await readChecked(dir, t);
+        scanOrRefuse(`${first.campaign}/${t.path}`, thumb, denied, a);
+        toWrite.push([thumbTarget, thumb]);
+      }
       assets.push(a);
     }
   }
@@ -341,9 +385,19 @@ export async function mergeShards(
   const refusals = new Map(
     [...manifests.flatMap(({ m }) => m.refusals), ...newRefusals].map((r) => [`${r.asset}|${r.testimony}|${r.rule}`, r]),
   );
-  const merged = renderManifest(createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]));
+  const mergedManifest = createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]);
+  // The merged folder gets the contact sheet of the whole build, as a build writes one.
+  const sheet = renderContactSheet({
+    manifest: mergedManifest,
+    locales: check.sheet?.locales ?? {},
+    order: check.campaign.data.locales,
+    denied,
+  });
+  mergedManifest.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(sheet) };
+  const merged = renderManifest(mergedManifest);
   scanOrRefuse(`${first.campaign}/manifest.json`, Buffer.from(merged), denied);
   for (const [target, bytes] of toWrite) await writeFileAtomic(target, bytes);
+  await writeFileAtomic(path.join(dest, CONTACT_SHEET), sheet);
   await writeFileAtomic(path.join(dest, 'manifest.json'), merged);
   return { campaign: first.campaign, assets: assets.length, refusals: newRefusals };
 }

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Refusal } from '../consent/gate.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
-import { createManifest, type Manifest, type ManifestAsset, readManifest, renderManifest, sidecars } from './manifest.js';
+import { CONTACT_SHEET } from './contact-sheet.js';
+import { assetFiles, createManifest, type Manifest, type ManifestAsset, readManifest, renderManifest, sidecars } from './manifest.js';
 
 /**
  * The commit step: staged files move into <out>/<campaign>/, assets no longer planned are
@@ -13,20 +14,25 @@ import { createManifest, type Manifest, type ManifestAsset, readManifest, render
 /** The previous manifest entry, if it may be reused: same content key and the file on disk unchanged. */
 export async function reusable(campaignOut: string, prev: ManifestAsset | undefined, key: string): Promise<ManifestAsset | undefined> {
   if (!prev || prev.key !== key) return undefined;
-  const file = path.join(campaignOut, prev.path);
-  if (!isInside(campaignOut, file)) return undefined;
-  const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
-    // A deleted or unreadable output is rendered again, which loses nothing.
-    if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') return undefined;
-    throw e;
-  });
-  if (!bytes || sha256(bytes) !== prev.sha256) return undefined;
+  const files = [{ path: prev.path, sha256: prev.sha256 }, ...(prev.thumbnails ?? [])];
+  for (const f of files) if (!(await unchanged(campaignOut, f))) return undefined;
   // Its sidecars (alt text) must be there too; a missing or edited one renders the asset again.
   for (const f of sidecars(prev)) {
     const have = await fs.readFile(path.join(campaignOut, f.path)).catch(() => undefined);
     if (!have?.equals(f.bytes)) return undefined;
   }
   return prev;
+}
+
+async function unchanged(campaignOut: string, f: { path: string; sha256: string }): Promise<boolean> {
+  const file = path.join(campaignOut, f.path);
+  if (!isInside(campaignOut, file)) return false;
+  const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+    // A deleted or unreadable output is rendered again, which loses nothing.
+    if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') return undefined;
+    throw e;
+  });
+  return !!bytes && sha256(bytes) === f.sha256;
 }
 
 export { readManifest };
@@ -44,6 +50,8 @@ export interface CommitInput {
   /** Every path the full plan has: an earlier asset outside the slice is kept only while it is planned. */
   fullPlan: ReadonlySet<string>;
   manifest: { campaign: string; asOf: string; regions: string[]; refusals: Refusal[]; shard?: string };
+  /** The contact sheet of the final manifest (output/contact-sheet.ts), written just before the manifest. */
+  contactSheet?: (m: Manifest) => string;
 }
 
 export interface CommitResult {
@@ -77,8 +85,16 @@ export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
   }
   const m = inp.manifest;
   const manifest = createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard);
+  if (inp.contactSheet) {
+    const html = inp.contactSheet(manifest);
+    await writeFileAtomic(path.join(inp.campaignOut, CONTACT_SHEET), html);
+    manifest.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(html) };
+  }
   await writeFileAtomic(path.join(inp.campaignOut, 'manifest.json'), renderManifest(manifest));
-  removed += await sweepUnlisted(inp.campaignOut, new Set(manifest.assets.flatMap((a) => [a.path, ...sidecars(a).map((f) => f.path)])));
+  removed += await sweepUnlisted(
+    inp.campaignOut,
+    new Set(manifest.assets.flatMap((a) => [...assetFiles(a), ...sidecars(a).map((f) => f.path)])),
+  );
   return { manifest, removed };
 }
 

@@ -9,18 +9,24 @@ import { VERSION } from '../version.js';
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
 const ruleCode = z.enum(Object.keys(RULES) as [RuleCode, ...RuleCode[]]);
 
+const relPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path inside the campaign folder');
+/** A file written beside the assets (page thumbnail, contact sheet): planned, checksummed and pruned like them. */
+const extraFileSchema = z.object({ path: relPath, sha256: sha256Hex });
+
 /** What a manifest must hold to be trusted when it is read back (cache, stale removal, bundle, recall). */
 const manifestAssetSchema = z.object({
-  path: z
-    .string()
-    .min(1)
-    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path inside the campaign folder'),
+  path: relPath,
   sha256: sha256Hex,
   bytes: z.number().int().nonnegative(),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
   pages: z.number().int().positive().optional(),
   page_size_mm: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+  /** A PDF's page thumbnails (PNG), one per page, for the contact sheet and preview. */
+  thumbnails: z.array(extraFileSchema.extend({ width: z.number().int().positive(), height: z.number().int().positive() })).optional(),
   locale: z.string().min(1),
   template: z.string().min(1),
   format: z.string().min(1),
@@ -57,11 +63,19 @@ const manifestSchema = z.object({
     .regex(/^\d+\/\d+$/)
     .optional(),
   built_at: z.string().optional(),
+  /** index.html: the contact sheet of these assets (written before the manifest). */
+  contact_sheet: extraFileSchema.optional(),
   assets: z.array(manifestAssetSchema),
   refusals: z.array(refusalSchema),
 });
 
 export type ManifestAsset = z.infer<typeof manifestAssetSchema>;
+export type ThumbnailEntry = NonNullable<ManifestAsset['thumbnails']>[number];
+
+/** Every file of an asset: the asset and its thumbnails. */
+export function assetFiles(a: ManifestAsset): string[] {
+  return [a.path, ...(a.thumbnails ?? []).map((t) => t.path)];
+}
 export type Manifest = z.infer<typeof manifestSchema>;
 
 export function createManifest(

@@ -124,7 +124,7 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',
         'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-src 'self'",
+        'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-src 'none'",
       });
       res.end(renderGallery(state, opts.locales));
       return;
@@ -206,11 +206,16 @@ function renderGallery(state: State, locales?: string[]): string {
     .map(([locale, list]) => {
       const cards = list
         .map((a) => {
-          const src = `/files/${a.path.split('/').map(encodeURIComponent).join('/')}?g=${state.generation}`;
+          const file = (rel: string) => `/files/${rel.split('/').map(encodeURIComponent).join('/')}?g=${state.generation}`;
+          const src = file(a.path);
+          // A PDF shows its page thumbnails (taken from the same render): an embedded PDF is a black box in headless and many mobile browsers.
+          const pages = a.thumbnails ?? [];
           const media =
-            a.output === 'pdf'
-              ? `<iframe src="${src}" title="${escapeHtml(a.path)}" loading="lazy"></iframe>`
-              : `<img src="${src}" alt="${escapeHtml(a.path)}" loading="lazy">`;
+            a.output !== 'pdf'
+              ? `<img src="${src}" alt="${escapeHtml(a.path)}" loading="lazy">`
+              : pages.length
+                ? `<img src="${file(pages[0]!.path)}" alt="${escapeHtml(`${a.path}, page 1 of ${pages.length}`)}" loading="lazy">${pages.length > 1 ? `<span class="pages">${pages.length} pages</span>` : ''}`
+                : `<span class="nothumb">PDF</span>`;
           return `<figure><a href="${src}" target="_blank" rel="noopener">${media}</a><figcaption>${escapeHtml(a.template)} · ${escapeHtml(a.format)}${a.testimonies.length ? ` · ${escapeHtml(a.testimonies.join(', '))}` : ''}</figcaption></figure>`;
         })
         .join('');
@@ -226,7 +231,9 @@ main{padding:16px 20px}
 .problems li{margin:4px 0}.problems li.err b{color:#b00020}.problems i{color:#555}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:14px}
 figure{margin:0;background:#fff;border-radius:8px;padding:8px;box-shadow:0 1px 3px #0002}
-figure img,figure iframe{width:100%;height:300px;object-fit:contain;border:0;background:#ddd;display:block}
+figure img,.nothumb{width:100%;height:300px;object-fit:contain;border:0;background:#ddd;display:block}
+.nothumb{line-height:300px;text-align:center;color:#555}
+.pages{font-size:12px;color:#555}
 figcaption{font-size:13px;margin-top:6px;color:#333}
 </style></head><body>
 <header><b>campaign-press preview</b><span>${escapeHtml(state.campaign ?? '')}</span><small>build ${state.generation}${state.building ? ' · building…' : ''} · ${assets.length} assets · reloads on save</small></header>

@@ -20,9 +20,9 @@ const out = () => path.join(root, 'out', 'c');
 const cli = (args: string[]) => runCli(['--root', root, ...args], { cwd: root });
 const manifestPaths = () =>
   (JSON.parse(readFileSync(path.join(out(), 'manifest.json'), 'utf8')) as { assets: { path: string }[] }).assets.map((a) => a.path);
-/** Assets on disk; each PNG's alt-text sidecar must be there with it (and is left out of the list). */
+/** Assets on disk besides the manifest and the contact sheet (index.html, which every build writes); each PNG's alt-text sidecar must be there with it (and is left out of the list). */
 const assetsOnDisk = () => {
-  const files = listFiles(out()).filter((f) => f !== 'manifest.json');
+  const files = listFiles(out()).filter((f) => f !== 'manifest.json' && f !== 'index.html');
   const assets = files.filter((f) => !f.endsWith('.alt.txt'));
   expect(files.filter((f) => f.endsWith('.alt.txt'))).toEqual(assets.filter((f) => f.endsWith('.png')).map((f) => `${f}.alt.txt`));
   return assets;
@@ -115,6 +115,7 @@ describe('the output folder equals the plan', () => {
       'SHA256SUMS',
       'en/social-card-square.png',
       'en/social-card-square.png.alt.txt',
+      'index.html',
       'manifest.json',
       'notes.txt',
     ]);
@@ -167,8 +168,8 @@ describe('signals', () => {
     const done = await cli(['build', 'campaigns/c', '--as-of', AS_OF]);
     expect(done.code, done.stderr).toBe(0);
     const before = new Map(listFiles(out()).map((f) => [f, readFileSync(path.join(out(), f))]));
-    // 9 cards, their 9 alt-text sidecars and the manifest.
-    expect(before.size).toBe(19);
+    // 9 cards, their 9 alt-text sidecars, the contact sheet and the manifest.
+    expect(before.size).toBe(20);
     const r = await interrupt(sig);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(/interrupted; previous outputs kept/);

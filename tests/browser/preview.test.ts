@@ -12,7 +12,11 @@ let preview: Awaited<ReturnType<typeof startPreview>>;
 beforeAll(async () => {
   ({ root, cleanup } = makeProject());
   writeFiles(path.join(root, 'campaigns', 'p'), {
-    'campaign.md': campaignMd({ id: 'p', locales: ['en', 'ckb'], outputs: '  - template: social-card\n    formats: [square]' }),
+    'campaign.md': campaignMd({
+      id: 'p',
+      locales: ['en', 'ckb'],
+      outputs: '  - template: social-card\n    formats: [square]\n  - template: poster\n    formats: [a4]',
+    }),
   });
   writeFiles(path.join(root, 'locales', 'ckb'), {
     'p.json': JSON.stringify({ title: 'تاقیکردنەوە', headline: 'ڕاستییەکە بزانە', subline: 'دەریا ڕاستە', cta: 'پەیوەندی بکە' }),
@@ -49,6 +53,12 @@ describe('preview', () => {
         .subarray(1, 4)
         .toString(),
     ).toBe('PNG');
+  });
+
+  it('links a PDF instead of embedding it (an embedded PDF is a black box in headless and mobile browsers)', async () => {
+    const html = await (await fetch(preview.url)).text();
+    expect(html).not.toMatch(/<iframe|<embed|<object/);
+    expect(html).toContain('href="/files/ckb/poster-a4.pdf');
   });
 
   it('serves nothing outside the campaign output folder', async () => {

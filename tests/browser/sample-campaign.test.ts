@@ -167,12 +167,13 @@ describe('sample campaign safe-journeys', () => {
     const b = await bundleCampaign(out, 'safe-journeys', release);
     expect(a.refusals).toEqual([]);
     expect(readFileSync(b.zip).equals(first)).toBe(true);
-    expect(a.entries).toBe(78); // 44 assets, the alt-text sidecars of the 32 PNGs, manifest, SHA256SUMS
+    expect(a.entries).toBe(79); // 44 assets, the alt-text sidecars of the 32 PNGs, contact sheet, manifest, SHA256SUMS
     const check = execFileSync('sha256sum', ['-c', path.join('safe-journeys', 'SHA256SUMS')], { cwd: out, encoding: 'utf8' });
-    expect(check.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(77);
+    expect(check.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(78);
     const listing = await zipEntries(a.zip);
     expect(listing.every((e) => e.mtime === '1980-01-01T00:00:00.000Z')).toBe(true);
     expect(listing.slice(0, 2).map((e) => e.name)).toEqual(['safe-journeys/ar/leaflet-a5.pdf', 'safe-journeys/ar/poster-a3.pdf']);
+    expect(listing.map((e) => e.name)).toContain('safe-journeys/index.html');
     expect(listing.at(-1)!.name).toBe('safe-journeys/SHA256SUMS');
     expect(readFileSync(`${a.zip}.sha256`, 'utf8')).toBe(`${sha256(first)}  safe-journeys.zip\n`);
   });

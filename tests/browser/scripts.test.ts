@@ -170,6 +170,7 @@ describe('scripts', () => {
       'en-XA/social-card-link.png.alt.txt',
       'en-XA/social-card-square.png',
       'en-XA/social-card-square.png.alt.txt',
+      'index.html',
       'manifest.json',
     ]);
     // Line breaks are the layout's (headlines are balanced); the words are what must read back.

@@ -78,7 +78,9 @@ Examples:
         }
         campaignId = report.campaign;
       }
-      const b = await bundleCampaign(out, campaignId, await releaseCheck(ctx, dir, o)).catch(refused);
+      const check = await releaseCheck(ctx, dir, o);
+      // The bundled contact sheet shows the build's warnings too.
+      const b = await bundleCampaign(out, campaignId, { ...check, sheet: { ...check.sheet, warnings: report?.warnings } }).catch(refused);
       if (!b) return;
       if (b.refusals.length) printRefusals(ctx, b.refusals, false);
       if (o.json) printJson(ctx, { ...(report ?? {}), bundle: b });
@@ -97,11 +99,13 @@ async function releaseCheck(ctx: Ctx, dir: string, o: { asOf?: string; skipRefus
   const { releasePlan } = await import('../../pipeline/steps/plan.js');
   const { resolveGateDates } = await import('../../consent/dates.js');
   const dates = resolveGateDates(o.asOf);
+  const { sheetLocales } = await import('../../output/contact-sheet.js');
   const project = loadProject(ctx.root(), ctx.resolve(dir));
   return {
     campaign: project.campaign,
     dates,
     skipRefused: !!o.skipRefused,
     planned: (regions: readonly string[]) => releasePlan(project, dates, regions),
+    sheet: { locales: sheetLocales(project.table) },
   };
 }

@@ -1,0 +1,342 @@
+import type { Refusal } from '../consent/gate.js';
+import { findDenied } from '../consent/denylist.js';
+import { CampaignPressError, type Problem } from '../errors.js';
+import type { LocaleTable } from '../i18n/table.js';
+import { escapeHtml } from '../util/html.js';
+import type { Manifest, ManifestAsset } from './manifest.js';
+import { deniedInFile } from './scan.js';
+
+/**
+ * The contact sheet: <out>/<campaign>/index.html, a whole release at a glance. One row per asset
+ * (template, format, testimony) with its versions in every locale side by side, LTR next to RTL,
+ * each with its thumbnail, alt text, consent ids and warnings; refusals in place and in a table.
+ *
+ * It opens from a double click and inside an unpacked zip: one file, inline CSS, relative links
+ * to the files beside it, no script (a CSP forbids any), nothing fetched from a network. Its
+ * bytes depend only on the manifest, the locale table and the warnings: no clock, no absolute path.
+ */
+
+export const CONTACT_SHEET = 'index.html';
+
+export interface SheetLocale {
+  name: string;
+  english: string;
+  dir: 'ltr' | 'rtl';
+}
+
+export interface SheetInput {
+  manifest: Manifest;
+  /** Locale names and direction; a locale missing here is shown with dir="auto". */
+  locales: Readonly<Record<string, SheetLocale>>;
+  /** Locale order of the campaign (others follow, sorted). */
+  order?: readonly string[];
+  warnings?: readonly Problem[];
+  /** Deny-listed hashes: free text that carries a term is not shown, and the page is scanned whole. */
+  denied: ReadonlySet<string>;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const esc = escapeHtml;
+/** A relative URL to a file beside the sheet (each path segment encoded; never a scheme or a '..'). */
+const href = (rel: string) => rel.split('/').map(encodeURIComponent).join('/');
+const NOT_SHOWN = '(not shown: it contains a deny-listed term)';
+
+interface Cell {
+  locale: string;
+  asset?: ManifestAsset;
+  refusals: Refusal[];
+}
+
+interface Row {
+  /** The file name without its locale folder: the same asset in every locale. */
+  name: string;
+  template: string;
+  format: string;
+  cells: Map<string, Cell>;
+}
+
+/** The file name an asset has in every locale (`ckb/poster-a3.pdf` -> `poster-a3.pdf`). */
+function rowName(p: string, locale: string): string {
+  return p.startsWith(`${locale}/`) ? p.slice(locale.length + 1) : p;
+}
+
+function alt(a: ManifestAsset): string | undefined {
+  const v = (a as { alt?: unknown }).alt;
+  return typeof v === 'string' && v.trim() ? v : undefined;
+}
+
+function sizeOf(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
+
+/** Names and direction of every locale of the table. */
+export function sheetLocales(table: LocaleTable): Record<string, SheetLocale> {
+  return Object.fromEntries([...table.entries].map(([code, e]) => [code, { name: e.name, english: e.english, dir: e.dir }]));
+}
+
+export function renderContactSheet(inp: SheetInput): string {
+  const { manifest: m } = inp;
+  const shown = (s: string) => (findDenied(s, inp.denied) ? NOT_SHOWN : s);
+  const localeOrder = orderLocales(inp);
+  const rows = buildRows(m, localeOrder);
+  const templates = [...new Set([...rows.values()].map((r) => r.template))].sort(cmp);
+  const warnings = inp.warnings ?? [];
+  const ctx = { inp, shown, localeOrder, warnings };
+  const body = [
+    header(m, localeOrder, warnings, inp),
+    ...templates.map((t) =>
+      templateSection(
+        t,
+        [...rows.values()].filter((r) => r.template === t),
+        ctx,
+      ),
+    ),
+    byLocale(m, localeOrder, inp, shown),
+    refusalTable(m.refusals, shown),
+    warningList(warnings, shown),
+  ].join('\n');
+  const html = `<!doctype html>
+<html lang="en" dir="ltr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; connect-src 'none'">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="${esc(m.generator)}">
+<title>${esc(m.campaign)}: contact sheet</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+  // Last guard: the page is scanned as every written file is; a term that got through refuses it.
+  if (deniedInFile(CONTACT_SHEET, Buffer.from(html), inp.denied))
+    throw new CampaignPressError(
+      'consent-refused',
+      `the contact sheet of ${m.campaign} would carry a deny-listed term (the term is not shown); it was not written`,
+      { field: 'denylist' },
+    );
+  return html;
+}
+
+function orderLocales(inp: SheetInput): string[] {
+  const present = new Set([...inp.manifest.assets.map((a) => a.locale), ...inp.manifest.refusals.map((r) => r.locale).filter(Boolean)]);
+  const first = (inp.order ?? []).filter((l) => present.has(l));
+  return [...first, ...[...present].filter((l) => !first.includes(l)).sort(cmp)];
+}
+
+function buildRows(m: Manifest, locales: string[]): Map<string, Row> {
+  const rows = new Map<string, Row>();
+  const cell = (name: string, template: string, format: string, locale: string): Cell => {
+    let row = rows.get(name);
+    if (!row) {
+      row = { name, template, format, cells: new Map() };
+      rows.set(name, row);
+    }
+    let c = row.cells.get(locale);
+    if (!c) {
+      c = { locale, refusals: [] };
+      row.cells.set(locale, c);
+    }
+    return c;
+  };
+  for (const a of m.assets) cell(rowName(a.path, a.locale), a.template, a.format, a.locale).asset = a;
+  // A refused asset has no file: its place in the row says why.
+  for (const r of m.refusals) {
+    if (!r.locale || !locales.includes(r.locale)) continue;
+    cell(rowName(r.asset, r.locale), r.template, r.format, r.locale).refusals.push(r);
+  }
+  return new Map([...rows.entries()].sort(([a], [b]) => cmp(a, b)));
+}
+
+function localeAttrs(code: string, inp: SheetInput): string {
+  const l = inp.locales[code];
+  return `lang="${esc(code)}" dir="${l?.dir ?? 'auto'}"`;
+}
+
+function localeLabel(code: string, inp: SheetInput): string {
+  const l = inp.locales[code];
+  const dir = l?.dir === 'rtl' ? 'RTL' : l?.dir === 'ltr' ? 'LTR' : '';
+  const native = l ? `<bdi ${localeAttrs(code, inp)}>${esc(l.name)}</bdi> · ` : '';
+  return `${native}${esc(l?.english ?? code)} <code>${esc(code)}</code>${dir ? ` <small>${dir}</small>` : ''}`;
+}
+
+function header(m: Manifest, locales: string[], warnings: readonly Problem[], inp: SheetInput): string {
+  const refused = new Set(m.refusals.map((r) => r.asset)).size;
+  const count = (l: string) => m.assets.filter((a) => a.locale === l).length;
+  const nav = locales.map((l) => `<li><a href="#locale-${esc(l)}">${localeLabel(l, inp)}</a>: ${count(l)} assets</li>`).join('\n');
+  return `<header>
+<h1>${esc(m.campaign)} <small>contact sheet</small></h1>
+<p>Built as of ${esc(m.as_of)} for ${esc(m.regions.join(', ') || 'no region')}${m.shard ? ` (shard ${esc(m.shard)})` : ''} · ${m.assets.length} assets in ${locales.length} locales · <a href="#refusals">${refused} left out by consent</a> · <a href="#warnings">${warnings.length} warnings</a> · <a href="manifest.json">manifest.json</a></p>
+<nav aria-label="Locales"><ul>
+${nav}
+</ul></nav>
+</header>`;
+}
+
+interface Ctx {
+  inp: SheetInput;
+  shown: (s: string) => string;
+  localeOrder: string[];
+  warnings: readonly Problem[];
+}
+
+function templateSection(template: string, rows: Row[], ctx: Ctx): string {
+  const body = rows
+    .map((r) => {
+      const cells = ctx.localeOrder
+        .map((l) => r.cells.get(l))
+        .filter((c): c is Cell => !!c)
+        .map((c) => figure(c, ctx));
+      return `<section class="row" aria-label="${esc(r.name)}">
+<h3><code>${esc(r.name)}</code> <small>${esc(r.format)}</small></h3>
+<div class="items">
+${cells.join('\n')}
+</div>
+</section>`;
+    })
+    .join('\n');
+  return `<section class="template" id="template-${esc(template)}">
+<h2>${esc(template)}</h2>
+${body}
+</section>`;
+}
+
+function figure(c: Cell, ctx: Ctx): string {
+  const { inp, shown } = ctx;
+  const a = c.asset;
+  if (!a) {
+    const why = c.refusals.map((r) => `<li><code>${esc(r.rule)}</code>: ${esc(shown(r.reason))}</li>`).join('');
+    return `<figure class="refused" ${localeAttrs(c.locale, inp)}>
+<div class="none" lang="en" dir="ltr">Left out by the consent gate<ul>${why}</ul></div>
+<figcaption><p class="locale" lang="en" dir="ltr">${localeLabel(c.locale, inp)}</p></figcaption>
+</figure>`;
+  }
+  const text = alt(a);
+  const own = ctx.warnings.filter((w) => w.message.includes(a.path));
+  const meta = [
+    `<dt>File</dt><dd><a href="${href(a.path)}">${esc(a.path)}</a></dd>`,
+    `<dt>Size</dt><dd>${a.width ? `${a.width}×${a.height} px, ` : ''}${a.pages ? `${a.pages} ${a.pages === 1 ? 'page' : 'pages'}, ` : ''}${sizeOf(a.bytes)}</dd>`,
+    `<dt>Consent</dt><dd>${a.consent_ids.length ? a.consent_ids.map((id) => `<code>${esc(id)}</code>`).join(', ') : 'none needed (no testimony)'}</dd>`,
+    a.testimonies.length ? `<dt>Testimonies</dt><dd>${a.testimonies.map((t) => `<code>${esc(t)}</code>`).join(', ')}</dd>` : '',
+    c.refusals.length
+      ? `<dt>Left out</dt><dd>${c.refusals.map((r) => `${esc(r.testimony)} (<code>${esc(r.rule)}</code>)`).join(', ')}</dd>`
+      : '',
+  ].join('');
+  const warn = own.length
+    ? `<ul class="warn" lang="en" dir="ltr">${own.map((w) => `<li><code>${esc(w.code)}</code> ${esc(shown(w.message))}</li>`).join('')}</ul>`
+    : '';
+  return `<figure id="asset-${esc(a.path)}" ${localeAttrs(a.locale, inp)}>
+${preview(a, text, ctx)}
+<figcaption>
+<p class="locale" lang="en" dir="ltr">${localeLabel(a.locale, inp)}</p>
+${text ? `<p class="alt"><span class="label" lang="en" dir="ltr">Alt text</span> ${esc(shown(text))}</p>` : '<p class="alt missing" lang="en" dir="ltr">No alt text in the manifest</p>'}
+<dl lang="en" dir="ltr">${meta}</dl>
+${warn}
+</figcaption>
+</figure>`;
+}
+
+/** The picture of an asset: the image itself, or a PDF's page thumbnails (first page large). */
+function preview(a: ManifestAsset, text: string | undefined, ctx: Ctx): string {
+  const altAttr = esc(ctx.shown(text ?? `${a.template} ${a.format}, ${a.locale}`));
+  if (a.output !== 'pdf') {
+    const size = a.width && a.height ? ` width="${a.width}" height="${a.height}"` : '';
+    return `<a class="thumb" href="${href(a.path)}"><img src="${href(a.path)}"${size} alt="${altAttr}" loading="lazy"></a>`;
+  }
+  const thumbs = a.thumbnails ?? [];
+  if (!thumbs.length) return `<a class="thumb none" href="${href(a.path)}" lang="en" dir="ltr">PDF, no thumbnail</a>`;
+  const n = thumbs.length;
+  const img = (t: (typeof thumbs)[number], i: number, cls: string) =>
+    `<a class="${cls}" href="${href(a.path)}#page=${i + 1}"><img src="${href(t.path)}" width="${t.width}" height="${t.height}" alt="${i === 0 ? altAttr : `page ${i + 1} of ${n}`}" loading="lazy"></a>`;
+  const rest = thumbs.slice(1).map((t, i) => img(t, i + 1, 'page'));
+  return `${img(thumbs[0]!, 0, 'thumb')}${rest.length ? `<div class="pages">${rest.join('')}</div>` : ''}`;
+}
+
+function byLocale(m: Manifest, locales: string[], inp: SheetInput, shown: (s: string) => string): string {
+  const parts = locales.map((l) => {
+    const items = m.assets
+      .filter((a) => a.locale === l)
+      .sort((a, b) => cmp(a.path, b.path))
+      .map((a) => {
+        const text = alt(a);
+        return `<li><a href="#asset-${esc(a.path)}">${esc(a.path)}</a>${text ? ` <span ${localeAttrs(l, inp)}>${esc(shown(text))}</span>` : ''}</li>`;
+      })
+      .join('\n');
+    return `<section id="locale-${esc(l)}"><h3>${localeLabel(l, inp)}</h3><ul>
+${items || '<li>No assets.</li>'}
+</ul></section>`;
+  });
+  return `<section class="by-locale"><h2>By locale</h2>
+${parts.join('\n')}
+</section>`;
+}
+
+function refusalTable(refusals: readonly Refusal[], shown: (s: string) => string): string {
+  if (!refusals.length) return '<section id="refusals"><h2>Left out by consent</h2><p>Nothing was left out.</p></section>';
+  const rows = refusals
+    .map(
+      (r) =>
+        `<tr><td><code>${esc(r.asset)}</code></td><td><code>${esc(r.testimony)}</code></td><td><code>${esc(r.consent_id ?? 'none')}</code></td><td><code>${esc(r.rule)}</code></td><td>${esc(shown(r.reason))}</td></tr>`,
+    )
+    .join('\n');
+  return `<section id="refusals"><h2>Left out by consent</h2>
+<table><thead><tr><th>Asset</th><th>Testimony</th><th>Consent</th><th>Rule</th><th>Reason</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+function warningList(warnings: readonly Problem[], shown: (s: string) => string): string {
+  // Warnings are not in the manifest: these are the ones of the build (or bundle) that wrote the sheet.
+  const title = '<h2>Warnings</h2><p>Of the build that wrote this sheet.</p>';
+  if (!warnings.length) return `<section id="warnings">${title}<p>No warnings.</p></section>`;
+  const items = warnings
+    .map((w) => {
+      const where = w.file ? `<code>${esc(w.file)}${w.line ? `:${w.line}` : ''}${w.field ? ` ${esc(w.field)}` : ''}</code> ` : '';
+      return `<li>${where}${esc(shown(w.message))} <code>[${esc(w.code)}]</code><br><small>${esc(shown(w.hint))}</small></li>`;
+    })
+    .join('\n');
+  return `<section id="warnings">${title}<ul>
+${items}
+</ul></section>`;
+}
+
+/** System fonts only: the sheet loads nothing. Thumbnails keep their aspect ratio at a fixed width. */
+const STYLE = `
+:root{color-scheme:light;--ink:#14212b;--muted:#4b5b66;--line:#d5dbe0;--bg:#f4f6f8;--accent:#0b3d5c}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans",sans-serif;color:var(--ink);background:var(--bg)}
+header{background:var(--accent);color:#fff;padding:16px 24px}
+header a{color:#fff}
+header h1{margin:0 0 4px;font-size:22px}
+header h1 small{font-weight:400;opacity:.8}
+header p{margin:0 0 8px}
+header ul{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px}
+main,section.template,section.by-locale,#refusals,#warnings{padding:0 24px}
+h2{margin:24px 0 8px;font-size:19px;border-bottom:2px solid var(--accent)}
+h3{margin:14px 0 6px;font-size:15px;font-weight:600}
+h3 small{font-weight:400;color:var(--muted)}
+.items{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
+figure{margin:0;width:216px;background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px}
+figure img{display:block;width:100%;height:auto;background:#e9edf0}
+a.thumb{display:block}
+.pages{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}
+.pages a{width:56px}
+figcaption{margin-top:6px;font-size:13px}
+figcaption p{margin:0 0 4px}
+.alt{font-size:14px}
+.alt .label{display:inline-block;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin-inline-end:4px}
+.alt.missing{color:#8a5a00}
+dl{display:grid;grid-template-columns:auto 1fr;gap:0 8px;margin:4px 0 0;color:var(--muted)}
+dt{font-weight:600}
+dd{margin:0;overflow-wrap:anywhere}
+.warn{margin:6px 0 0;padding-inline-start:18px;color:#8a5a00}
+figure.refused{background:#fff6f6;border-color:#e6b3b3}
+.none{padding:12px;color:#7a1f1f;font-size:13px}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
+th,td{border:1px solid var(--line);padding:4px 6px;text-align:start;vertical-align:top}
+code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.92em}
+section.by-locale ul{padding-inline-start:18px}
+`;

@@ -1,0 +1,182 @@
+import { parse } from 'parse5';
+import { describe, expect, it } from 'vitest';
+import { hashTerm } from '../../src/consent/denylist.js';
+import { renderContactSheet, type SheetInput } from '../../src/output/contact-sheet.js';
+import type { Manifest, ManifestAsset } from '../../src/output/manifest.js';
+
+/** A release as a partner builds it: a Sorani and an English poster and card, one refusal, one warning. */
+const LOCALES: SheetInput['locales'] = {
+  en: { name: 'English', english: 'English', dir: 'ltr' },
+  ckb: { name: 'کوردیی ناوەندی', english: 'Central Kurdish (Sorani)', dir: 'rtl' },
+  ps: { name: 'پښتو', english: 'Pashto', dir: 'rtl' },
+};
+const hex = (c: string) => c.repeat(64);
+
+function asset(locale: string, name: string, extra: Partial<ManifestAsset> & Record<string, unknown> = {}): ManifestAsset {
+  const pdf = name.endsWith('.pdf');
+  return {
+    path: `${locale}/${name}`,
+    sha256: hex('a'),
+    bytes: 123_456,
+    ...(pdf ? { pages: 1, page_size_mm: [216, 303] as [number, number] } : { width: 1080, height: 1080 }),
+    locale,
+    template: name.split('-')[0] === 'testimony' ? 'testimony-card' : name.startsWith('poster') ? 'poster' : 'social-card',
+    format: pdf ? 'a4' : 'square',
+    output: pdf ? 'pdf' : 'png',
+    channel: pdf ? 'print' : 'social',
+    consent_ids: [],
+    testimonies: [],
+    key: hex('b'),
+    ...extra,
+  } as ManifestAsset;
+}
+
+function manifest(assets: ManifestAsset[], refusals: Manifest['refusals'] = []): Manifest {
+  return {
+    manifest_version: 1,
+    generator: 'campaign-press 0.1.0',
+    campaign: 'safe-journeys',
+    as_of: '2026-06-01',
+    regions: ['IQ-AR'],
+    assets,
+    refusals,
+  };
+}
+
+const base = (): SheetInput => ({
+  manifest: manifest(
+    [
+      asset('en', 'poster-a4.pdf', {
+        thumbnails: [{ path: '_thumbs/en/poster-a4.pdf.p1.png', sha256: hex('c'), width: 360, height: 505 }],
+      }),
+      asset('ckb', 'poster-a4.pdf', {
+        thumbnails: [{ path: '_thumbs/ckb/poster-a4.pdf.p1.png', sha256: hex('d'), width: 360, height: 505 }],
+      }),
+      asset('en', 'social-card-square.png', { alt: 'Smugglers sell lies. Call the free helpline +964 750 000 0000.' }),
+      asset('ckb', 'social-card-square.png', { alt: 'قاچاخچییەکان درۆ دەفرۆشن. پەیوەندی بکە بە +964 750 000 0000.' }),
+      asset('en', 'testimony-card-square-karwan.png', { consent_ids: ['CR-2026-ERB-0042'], testimonies: ['karwan'] }),
+    ],
+    [
+      {
+        testimony: 'karwan',
+        consent_id: 'CR-2026-ERB-0042',
+        rule: 'scope-locale',
+        reason: 'consent does not cover ckb',
+        asset: 'ckb/testimony-card-square-karwan.png',
+        locale: 'ckb',
+        template: 'testimony-card',
+        format: 'square',
+      },
+    ],
+  ),
+  locales: LOCALES,
+  order: ['en', 'ckb'],
+  warnings: [
+    {
+      code: 'translation-stale',
+      message: 'ckb/social-card-square.png: the ckb headline was translated from an older source',
+      hint: 'Review it.',
+      file: 'locales/ckb/safe-journeys.json',
+      field: 'headline',
+    },
+  ],
+  denied: new Set([hashTerm('Karwan Aziz')]),
+});
+
+type Node = { nodeName: string; tagName?: string; attrs?: { name: string; value: string }[]; childNodes?: Node[]; value?: string };
+function all(n: Node, pred: (n: Node) => boolean, out: Node[] = []): Node[] {
+  if (pred(n)) out.push(n);
+  for (const c of n.childNodes ?? []) all(c, pred, out);
+  // <template> content is not used by the sheet.
+  return out;
+}
+const attr = (n: Node, name: string) => n.attrs?.find((a) => a.name === name)?.value;
+const text = (n: Node): string => (n.nodeName === '#text' ? (n.value ?? '') : (n.childNodes ?? []).map(text).join(''));
+
+describe('contact sheet', () => {
+  it('has no script, no event handler, no external reference: every link and image is a relative file', () => {
+    const html = renderContactSheet(base());
+    const doc = parse(html) as unknown as Node;
+    expect(all(doc, (n) => n.tagName === 'script')).toEqual([]);
+    const withAttrs = all(doc, (n) => !!n.attrs?.length);
+    for (const n of withAttrs) for (const a of n.attrs!) expect(a.name, `${n.tagName} ${a.name}`).not.toMatch(/^on/);
+    const refs = withAttrs.flatMap((n) => ['href', 'src'].map((k) => attr(n, k)).filter((v): v is string => v !== undefined));
+    expect(refs.length).toBeGreaterThan(8);
+    for (const r of refs) {
+      expect(r, r).not.toMatch(/^[a-z][a-z0-9+.-]*:|^\/\/|^\/|\.\.\//i);
+    }
+    // Control: the checks above see the links the sheet does have.
+    expect(refs).toContain('ckb/poster-a4.pdf#page=1');
+    expect(refs).toContain('_thumbs/ckb/poster-a4.pdf.p1.png');
+    expect(html).toMatch(/Content-Security-Policy" content="script-src 'none'/);
+  });
+
+  it('puts the versions of one asset side by side, each with its own lang and dir, alt text in its language', () => {
+    const doc = parse(renderContactSheet(base())) as unknown as Node;
+    const rows = all(doc, (n) => n.tagName === 'section' && attr(n, 'class') === 'row');
+    const card = rows.find((r) => attr(r, 'aria-label') === 'social-card-square.png')!;
+    const figs = all(card, (n) => n.tagName === 'figure');
+    expect(figs.map((f) => [attr(f, 'lang'), attr(f, 'dir')])).toEqual([
+      ['en', 'ltr'],
+      ['ckb', 'rtl'],
+    ]);
+    const ckbAlt = all(figs[1]!, (n) => attr(n, 'class') === 'alt')[0]!;
+    expect(text(ckbAlt)).toContain('قاچاخچییەکان درۆ دەفرۆشن');
+    const img = all(figs[1]!, (n) => n.tagName === 'img')[0]!;
+    expect(attr(img, 'alt')).toBe('قاچاخچییەکان درۆ دەفرۆشن. پەیوەندی بکە بە +964 750 000 0000.');
+    // English labels inside an RTL item keep their own direction.
+    const dl = all(figs[1]!, (n) => n.tagName === 'dl')[0]!;
+    expect([attr(dl, 'lang'), attr(dl, 'dir')]).toEqual(['en', 'ltr']);
+    expect(text(figs[1]!)).toContain('translation-stale');
+  });
+
+  it('shows consent ids, and a refused asset in its place with the rule and reason', () => {
+    const html = renderContactSheet(base());
+    const doc = parse(html) as unknown as Node;
+    const row = all(doc, (n) => n.tagName === 'section' && attr(n, 'aria-label') === 'testimony-card-square-karwan.png')[0]!;
+    const figs = all(row, (n) => n.tagName === 'figure');
+    expect(figs.map((f) => attr(f, 'lang'))).toEqual(['en', 'ckb']);
+    expect(text(figs[0]!)).toContain('CR-2026-ERB-0042');
+    expect(attr(figs[1]!, 'class')).toBe('refused');
+    expect(text(figs[1]!)).toContain('consent does not cover ckb');
+    const table = all(doc, (n) => n.tagName === 'table')[0]!;
+    expect(text(table)).toContain('ckb/testimony-card-square-karwan.png');
+  });
+
+  it('links every asset of the manifest, and thumbnails for PDFs', () => {
+    const inp = base();
+    const doc = parse(renderContactSheet(inp)) as unknown as Node;
+    const hrefs = all(doc, (n) => n.tagName === 'a').map((a) => attr(a, 'href'));
+    for (const a of inp.manifest.assets) expect(hrefs, a.path).toContain(a.path);
+    const srcs = all(doc, (n) => n.tagName === 'img').map((i) => attr(i, 'src'));
+    expect(srcs).toContain('_thumbs/en/poster-a4.pdf.p1.png');
+    expect(srcs).not.toContain('en/poster-a4.pdf');
+  });
+
+  it('escapes what it shows: markup in a warning is text, not markup', () => {
+    const inp = base();
+    inp.warnings = [{ code: 'x', message: '<img src=x onerror=alert(1)> "quoted"', hint: '</style><script>alert(1)</script>' }];
+    const html = renderContactSheet(inp);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;img src&#61;x onerror&#61;alert(1)&gt;');
+  });
+
+  it('never shows a deny-listed term: a warning or alt text that carries one is replaced', () => {
+    const inp = base();
+    inp.warnings = [{ code: 'x', message: 'en/social-card-square.png: "Karwan Aziz" does not fit', hint: 'h' }];
+    (inp.manifest.assets[2] as Record<string, unknown>).alt = 'A story told by karwan aziz';
+    const html = renderContactSheet(inp);
+    expect(html.toLowerCase()).not.toContain('karwan aziz');
+    expect(html).toContain('not shown: it contains a deny-listed term');
+    // Control: the same sheet without the deny-list shows them.
+    expect(renderContactSheet({ ...inp, denied: new Set() })).toContain('Karwan Aziz');
+  });
+
+  it('is the same bytes for the same input, whatever order the manifest lists assets in', () => {
+    const a = base();
+    const b = base();
+    b.manifest.assets.reverse();
+    expect(renderContactSheet(a)).toBe(renderContactSheet(b));
+  });
+});
