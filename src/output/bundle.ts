@@ -240,15 +240,20 @@ export async function bundleCampaign(outRoot: string, campaignId: string, check:
   // The bundled manifest lists exactly the bundled assets, and what the release check refused;
   // its contact sheet shows exactly those.
   const bundled: Manifest = { ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] };
-  const sheet = Buffer.from(
-    renderContactSheet({
-      manifest: bundled,
-      locales: check.sheet?.locales ?? {},
-      order: check.campaign.data.locales,
-      warnings: check.sheet?.warnings,
-      denied,
-    }),
-  );
+  // When the release holds the whole build, the build's own sheet (with its warnings) is packed
+  // unchanged, so the manifest and SHA256SUMS next to it still verify the output folder.
+  const whole = files.length === manifest.assets.length && gated.refusals.length === 0 && manifest.contact_sheet;
+  const sheet = whole
+    ? await readChecked(dir, whole)
+    : Buffer.from(
+        renderContactSheet({
+          manifest: bundled,
+          locales: check.sheet?.locales ?? {},
+          order: check.campaign.data.locales,
+          warnings: check.sheet?.warnings,
+          denied,
+        }),
+      );
   bundled.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(sheet) };
   sums.push(`${sha256(sheet)}  ${campaignId}/${CONTACT_SHEET}`);
   contents.push([`${campaignId}/${CONTACT_SHEET}`, sheet]);

@@ -114,7 +114,7 @@ describe('alt text', () => {
     const b = await bundleCampaign(out(), 'c', await releaseCheck(root, dir(), AS_OF));
     const sums = readFileSync(b.sums, 'utf8');
     expect(sums).toMatch(/^[0-9a-f]{64} {2}c\/ckb\/testimony-card-square-karwan\.png\.alt\.txt$/m);
-    expect(b.entries).toBe(6 + 4 + 2);
+    expect(b.entries).toBe(6 + 4 + 3); // 6 assets, 4 sidecars, contact sheet, manifest, SHA256SUMS
     write(['en']);
     const r = await build({ root, campaignDir: dir(), out: out(), asOf: AS_OF });
     expect(r.errors).toEqual([]);

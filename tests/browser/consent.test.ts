@@ -168,6 +168,7 @@ describe('consent gate on a whole build', () => {
       'en/testimony-card-square-ok.png.alt.txt',
       'en/testimony-card-square-scope.png',
       'en/testimony-card-square-scope.png.alt.txt',
+      'index.html',
       'manifest.json',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'c', 'manifest.json'), 'utf8')) as {

@@ -24,6 +24,7 @@ const manifest = () =>
       path: string;
       output: string;
       pages?: number;
+      alt?: string;
       thumbnails?: { path: string; sha256: string; width: number; height: number }[];
     }[];
     refusals: { asset: string }[];
@@ -178,9 +179,13 @@ describe('contact sheet', () => {
     const html = readFileSync(path.join(out(), 'index.html'), 'utf8');
     expect(html).not.toContain('lang="ps"');
     for (const l of new Set(links(html))) expect(existsSync(path.join(out(), l)), l).toBe(true);
-    // What is on disk is what the manifest lists, plus the sheet and the manifest.
+    // What is on disk is what the manifest lists (assets, thumbnails, alt-text sidecars), plus the sheet and the manifest.
     const m = manifest();
-    const listed = m.assets.flatMap((a) => [a.path, ...(a.thumbnails ?? []).map((t) => t.path)]);
+    const listed = m.assets.flatMap((a) => [
+      a.path,
+      ...(a.thumbnails ?? []).map((t) => t.path),
+      ...(a.alt === undefined ? [] : [`${a.path}.alt.txt`]),
+    ]);
     expect(files).toEqual([...listed, 'index.html', 'manifest.json'].sort());
   });
 

@@ -65,6 +65,7 @@ describe('--keep-going', () => {
     expect(listFiles(path.join(root, 'out', 'c'))).toEqual([
       'en/social-card-square.png',
       'en/social-card-square.png.alt.txt',
+      'index.html',
       'manifest.json',
     ]);
     expect(manifestPaths('out')).toEqual(['en/social-card-square.png']);

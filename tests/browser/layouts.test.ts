@@ -40,7 +40,9 @@ describe('a partner campaign in six languages', () => {
     // 6 locales × (2 posters + 4 social cards + 2 testimonies × 2 card formats + 2 leaflets: A5, trifold)
     expect(report.stats.planned).toBe(72);
     expect(report.assets).toHaveLength(72);
-    const files = listFiles(path.join(out, 'honest-roads')).filter((f) => f !== 'manifest.json' && !f.endsWith('.alt.txt'));
+    const files = listFiles(path.join(out, 'honest-roads')).filter(
+      (f) => f !== 'manifest.json' && f !== 'index.html' && !f.endsWith('.alt.txt'),
+    );
     expect(files).toHaveLength(72);
     // Each of the 48 PNG cards has its alt-text sidecar.
     expect(listFiles(path.join(out, 'honest-roads')).filter((f) => f.endsWith('.png.alt.txt'))).toHaveLength(48);

@@ -82,6 +82,7 @@ describe('bundle refuses what the current plan does not contain', () => {
       'c/ckb/social-card-square.png.alt.txt',
       'c/en/social-card-square.png',
       'c/en/social-card-square.png.alt.txt',
+      'c/index.html',
       'c/manifest.json',
     ]);
   });
@@ -114,6 +115,7 @@ describe('bundle refuses what the current plan does not contain', () => {
         'c/SHA256SUMS',
         'c/en/social-card-square.png',
         'c/en/social-card-square.png.alt.txt',
+        'c/index.html',
         'c/manifest.json',
       ]);
     } finally {
