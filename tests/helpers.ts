@@ -295,7 +295,14 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<stri
 export async function releaseCheck(root: string, campaignDir: string, asOf: string, skipRefused = false) {
   const { loadProject } = await import('../src/pipeline/steps/load.js');
   const { releasePlan } = await import('../src/pipeline/steps/plan.js');
+  const { sheetLocales } = await import('../src/output/contact-sheet.js');
   const project = loadProject(root, campaignDir);
   const dates = { asOf, asOfEarliest: asOf };
-  return { campaign: project.campaign, dates, skipRefused, planned: (regions: readonly string[]) => releasePlan(project, dates, regions) };
+  return {
+    campaign: project.campaign,
+    dates,
+    skipRefused,
+    planned: (regions: readonly string[]) => releasePlan(project, dates, regions),
+    locales: sheetLocales(project.table),
+  };
 }

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
-import { CampaignPressError, type Problem } from '../errors.js';
+import { CampaignPressError } from '../errors.js';
 import { buildDate } from '../util/dates.js';
 import { isInside, outputPathInside, sha256, writeFileAtomic } from '../util/files.js';
-import { createManifest, readManifest, renderManifest, sidecars, type Manifest, type ManifestAsset } from './manifest.js';
+import { assetFiles, createManifest, readManifest, renderManifest, sidecars, type Manifest, type ManifestAsset } from './manifest.js';
 import { isPseudo } from '../i18n/pseudo.js';
 import type { Campaign } from '../campaign/load.js';
 import type { Channel } from '../campaign/schema.js';
@@ -14,7 +14,7 @@ import { deniedHashes } from '../consent/inputs.js';
 import { decodeUriText, findDenied } from '../consent/denylist.js';
 import { deniedInFile } from './scan.js';
 import { isOutputPath, listOutputFolder } from './commit.js';
-import { CONTACT_SHEET, renderContactSheet, type SheetInput } from './contact-sheet.js';
+import { CONTACT_SHEET, type SheetContext, withContactSheet } from './contact-sheet.js';
 
 /**
  * A release bundle: every asset of the manifest, the manifest and SHA256SUMS, in one zip whose
@@ -43,8 +43,8 @@ export interface ReleaseCheck {
   dates: GateDates;
   /** Leave refused assets out (and report them) instead of refusing the release. */
   skipRefused: boolean;
-  /** For the bundled contact sheet: locale names and direction, and the build's warnings. */
-  sheet?: { locales: SheetInput['locales']; warnings?: Problem[] };
+  /** Locale names and direction (the project's locale table), for the contact sheet. */
+  locales: SheetContext['locales'];
   /** Every asset path the campaign as it is now plans for these regions: a release holds nothing else. */
   planned: (regions: readonly string[]) => ReadonlySet<string>;
 }
@@ -63,9 +63,11 @@ async function refuseUnplanned(
 ): Promise<void> {
   const listed = m.kept;
   // Files of assets the release check left out (refused now, --skip-refused) are known, not stray.
-  const known = new Set(m.all.flatMap((a) => [a.path, ...sidecars(a).map((f) => f.path)]));
-  // A sidecar (alt text) is planned with its asset.
-  const planned = (p: string) => plan.has(p) || (p.endsWith('.alt.txt') && plan.has(p.slice(0, -'.alt.txt'.length)));
+  const known = new Set(m.all.flatMap((a) => [...assetFiles(a), ...sidecars(a).map((f) => f.path)]));
+  // A sidecar (alt text) and a page thumbnail are planned with their asset.
+  const thumbOf = (p: string) => /^_thumbs\/(.+)\.p\d+\.png$/.exec(p)?.[1];
+  const planned = (p: string) =>
+    plan.has(p) || (p.endsWith('.alt.txt') && plan.has(p.slice(0, -'.alt.txt'.length))) || plan.has(thumbOf(p) ?? '');
   const unplanned = listed.filter((a) => !plan.has(a.path)).map((a) => a.path);
   const stray = (onDisk ? await listOutputFolder(dir) : []).filter(
     (p) => isOutputPath(p) && !known.has(p) && !planned(p) && !isPseudo(p.split('/')[0]!),
@@ -171,6 +173,10 @@ async function readChecked(dir: string, f: { path: string; sha256: string }): Pr
   return bytes;
 }
 
+function sheetContext(check: ReleaseCheck, denied: ReadonlySet<string>): SheetContext {
+  return { locales: check.locales, order: check.campaign.data.locales, denied };
+}
+
 /** Zip entry timestamps: SOURCE_DATE_EPOCH, or 1980-01-01 (the zip format's earliest date). */
 function zipDate(): Date {
   const d = buildDate();
@@ -238,23 +244,12 @@ export async function bundleCampaign(outRoot: string, campaignId: string, check:
     }
   }
   // The bundled manifest lists exactly the bundled assets, and what the release check refused;
-  // its contact sheet shows exactly those.
-  const bundled: Manifest = { ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] };
-  // When the release holds the whole build, the build's own sheet (with its warnings) is packed
-  // unchanged, so the manifest and SHA256SUMS next to it still verify the output folder.
-  const whole = files.length === manifest.assets.length && gated.refusals.length === 0 && manifest.contact_sheet;
-  const sheet = whole
-    ? await readChecked(dir, whole)
-    : Buffer.from(
-        renderContactSheet({
-          manifest: bundled,
-          locales: check.sheet?.locales ?? {},
-          order: check.campaign.data.locales,
-          warnings: check.sheet?.warnings,
-          denied,
-        }),
-      );
-  bundled.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(sheet) };
+  // its contact sheet shows exactly those. It is made as the build made its own, so a release of
+  // the whole build packs the bytes on disk and SHA256SUMS verifies the output folder.
+  const { manifest: bundled, html: sheet } = withContactSheet(
+    { ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] },
+    sheetContext(check, denied),
+  );
   sums.push(`${sha256(sheet)}  ${campaignId}/${CONTACT_SHEET}`);
   contents.push([`${campaignId}/${CONTACT_SHEET}`, sheet]);
   const manifestBytes = Buffer.from(renderManifest(bundled));
@@ -390,15 +385,11 @@ export async function mergeShards(
   const refusals = new Map(
     [...manifests.flatMap(({ m }) => m.refusals), ...newRefusals].map((r) => [`${r.asset}|${r.testimony}|${r.rule}`, r]),
   );
-  const mergedManifest = createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]);
-  // The merged folder gets the contact sheet of the whole build, as a build writes one.
-  const sheet = renderContactSheet({
-    manifest: mergedManifest,
-    locales: check.sheet?.locales ?? {},
-    order: check.campaign.data.locales,
-    denied,
-  });
-  mergedManifest.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(sheet) };
+  // The merged folder gets the contact sheet of the whole build, made as a build makes it.
+  const { manifest: mergedManifest, html: sheet } = withContactSheet(
+    createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]),
+    sheetContext(check, denied),
+  );
   const merged = renderManifest(mergedManifest);
   scanOrRefuse(`${first.campaign}/manifest.json`, Buffer.from(merged), denied);
   for (const [target, bytes] of toWrite) await writeFileAtomic(target, bytes);

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Refusal } from '../consent/gate.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
-import { CONTACT_SHEET } from './contact-sheet.js';
+import { CONTACT_SHEET, type SheetContext, withContactSheet } from './contact-sheet.js';
 import { assetFiles, createManifest, type Manifest, type ManifestAsset, readManifest, renderManifest, sidecars } from './manifest.js';
 
 /**
@@ -50,8 +50,8 @@ export interface CommitInput {
   /** Every path the full plan has: an earlier asset outside the slice is kept only while it is planned. */
   fullPlan: ReadonlySet<string>;
   manifest: { campaign: string; asOf: string; regions: string[]; refusals: Refusal[]; shard?: string };
-  /** The contact sheet of the final manifest (output/contact-sheet.ts), written just before the manifest. */
-  contactSheet?: (m: Manifest) => string;
+  /** For the contact sheet of the final manifest (output/contact-sheet.ts), written just before the manifest. */
+  sheet: SheetContext;
 }
 
 export interface CommitResult {
@@ -77,19 +77,18 @@ export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
       kept.push(a);
       continue;
     }
-    for (const rel of [a.path, ...sidecars(a).map((f) => f.path)]) {
+    for (const rel of [...assetFiles(a), ...sidecars(a).map((f) => f.path)]) {
       const p = path.join(inp.campaignOut, rel);
       if (isInside(inp.campaignOut, p)) await fs.rm(p, { force: true });
     }
     removed++;
   }
   const m = inp.manifest;
-  const manifest = createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard);
-  if (inp.contactSheet) {
-    const html = inp.contactSheet(manifest);
-    await writeFileAtomic(path.join(inp.campaignOut, CONTACT_SHEET), html);
-    manifest.contact_sheet = { path: CONTACT_SHEET, sha256: sha256(html) };
-  }
+  const { manifest, html } = withContactSheet(
+    createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard),
+    inp.sheet,
+  );
+  await writeFileAtomic(path.join(inp.campaignOut, CONTACT_SHEET), html);
   await writeFileAtomic(path.join(inp.campaignOut, 'manifest.json'), renderManifest(manifest));
   removed += await sweepUnlisted(
     inp.campaignOut,

@@ -1,7 +1,8 @@
 import type { Refusal } from '../consent/gate.js';
 import { findDenied } from '../consent/denylist.js';
-import { CampaignPressError, type Problem } from '../errors.js';
+import { CampaignPressError } from '../errors.js';
 import type { LocaleTable } from '../i18n/table.js';
+import { sha256 } from '../util/files.js';
 import { escapeHtml } from '../util/html.js';
 import type { Manifest, ManifestAsset } from './manifest.js';
 import { deniedInFile } from './scan.js';
@@ -9,11 +10,15 @@ import { deniedInFile } from './scan.js';
 /**
  * The contact sheet: <out>/<campaign>/index.html, a whole release at a glance. One row per asset
  * (template, format, testimony) with its versions in every locale side by side, LTR next to RTL,
- * each with its thumbnail, alt text, consent ids and warnings; refusals in place and in a table.
+ * each with its thumbnail, alt text and consent ids; refusals in place and in a table.
  *
  * It opens from a double click and inside an unpacked zip: one file, inline CSS, relative links
- * to the files beside it, no script (a CSP forbids any), nothing fetched from a network. Its
- * bytes depend only on the manifest, the locale table and the warnings: no clock, no absolute path.
+ * to the files beside it, no script (a CSP forbids any), nothing fetched from a network.
+ *
+ * Its bytes are a function of the manifest and of the project (locale names, campaign locale
+ * order, deny-list) only: nothing of the run that wrote it (no warnings, clock, timings, paths).
+ * Build, bundle and bundle --merge all write it with withContactSheet(), so one build and merged
+ * shards hold the same sheet, and a bundle of a whole build packs the very bytes on disk.
  */
 
 export const CONTACT_SHEET = 'index.html';
@@ -24,15 +29,18 @@ export interface SheetLocale {
   dir: 'ltr' | 'rtl';
 }
 
-export interface SheetInput {
-  manifest: Manifest;
+/** What the sheet takes from the project: the same for a build, its bundle and merged shards. */
+export interface SheetContext {
   /** Locale names and direction; a locale missing here is shown with dir="auto". */
   locales: Readonly<Record<string, SheetLocale>>;
   /** Locale order of the campaign (others follow, sorted). */
   order?: readonly string[];
-  warnings?: readonly Problem[];
   /** Deny-listed hashes: free text that carries a term is not shown, and the page is scanned whole. */
   denied: ReadonlySet<string>;
+}
+
+export interface SheetInput extends SheetContext {
+  manifest: Manifest;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -74,16 +82,25 @@ export function sheetLocales(table: LocaleTable): Record<string, SheetLocale> {
   return Object.fromEntries([...table.entries].map(([code, e]) => [code, { name: e.name, english: e.english, dir: e.dir }]));
 }
 
+/**
+ * The manifest with its contact sheet: the sheet is rendered from the manifest without any sheet
+ * entry, then the entry (path and sha256) is set. The one way build, bundle and merge make it.
+ */
+export function withContactSheet(manifest: Manifest, ctx: SheetContext): { manifest: Manifest; html: Buffer } {
+  const { contact_sheet: _old, ...rest } = manifest;
+  const html = Buffer.from(renderContactSheet({ ...ctx, manifest: rest }));
+  return { manifest: { ...rest, contact_sheet: { path: CONTACT_SHEET, sha256: sha256(html) } }, html };
+}
+
 export function renderContactSheet(inp: SheetInput): string {
   const { manifest: m } = inp;
   const shown = (s: string) => (findDenied(s, inp.denied) ? NOT_SHOWN : s);
   const localeOrder = orderLocales(inp);
   const rows = buildRows(m, localeOrder);
   const templates = [...new Set([...rows.values()].map((r) => r.template))].sort(cmp);
-  const warnings = inp.warnings ?? [];
-  const ctx = { inp, shown, localeOrder, warnings };
+  const ctx = { inp, shown, localeOrder };
   const body = [
-    header(m, localeOrder, warnings, inp),
+    header(m, localeOrder, inp),
     ...templates.map((t) =>
       templateSection(
         t,
@@ -93,7 +110,6 @@ export function renderContactSheet(inp: SheetInput): string {
     ),
     byLocale(m, localeOrder, inp, shown),
     refusalTable(m.refusals, shown),
-    warningList(warnings, shown),
   ].join('\n');
   const html = `<!doctype html>
 <html lang="en" dir="ltr">
@@ -163,13 +179,13 @@ function localeLabel(code: string, inp: SheetInput): string {
   return `${native}${esc(l?.english ?? code)} <code>${esc(code)}</code>${dir ? ` <small>${dir}</small>` : ''}`;
 }
 
-function header(m: Manifest, locales: string[], warnings: readonly Problem[], inp: SheetInput): string {
+function header(m: Manifest, locales: string[], inp: SheetInput): string {
   const refused = new Set(m.refusals.map((r) => r.asset)).size;
   const count = (l: string) => m.assets.filter((a) => a.locale === l).length;
   const nav = locales.map((l) => `<li><a href="#locale-${esc(l)}">${localeLabel(l, inp)}</a>: ${count(l)} assets</li>`).join('\n');
   return `<header>
 <h1>${esc(m.campaign)} <small>contact sheet</small></h1>
-<p>Built as of ${esc(m.as_of)} for ${esc(m.regions.join(', ') || 'no region')}${m.shard ? ` (shard ${esc(m.shard)})` : ''} · ${m.assets.length} assets in ${locales.length} locales · <a href="#refusals">${refused} left out by consent</a> · <a href="#warnings">${warnings.length} warnings</a> · <a href="manifest.json">manifest.json</a></p>
+<p>Built as of ${esc(m.as_of)} for ${esc(m.regions.join(', ') || 'no region')}${m.shard ? ` (shard ${esc(m.shard)})` : ''} · ${m.assets.length} assets in ${locales.length} locales · <a href="#refusals">${refused} left out by consent</a> · <a href="manifest.json">manifest.json</a></p>
 <nav aria-label="Locales"><ul>
 ${nav}
 </ul></nav>
@@ -180,7 +196,6 @@ interface Ctx {
   inp: SheetInput;
   shown: (s: string) => string;
   localeOrder: string[];
-  warnings: readonly Problem[];
 }
 
 function templateSection(template: string, rows: Row[], ctx: Ctx): string {
@@ -215,7 +230,6 @@ function figure(c: Cell, ctx: Ctx): string {
 </figure>`;
   }
   const text = alt(a);
-  const own = ctx.warnings.filter((w) => w.message.includes(a.path));
   const meta = [
     `<dt>File</dt><dd><a href="${href(a.path)}">${esc(a.path)}</a></dd>`,
     `<dt>Size</dt><dd>${a.width ? `${a.width}×${a.height} px, ` : ''}${a.pages ? `${a.pages} ${a.pages === 1 ? 'page' : 'pages'}, ` : ''}${sizeOf(a.bytes)}</dd>`,
@@ -225,16 +239,12 @@ function figure(c: Cell, ctx: Ctx): string {
       ? `<dt>Left out</dt><dd>${c.refusals.map((r) => `${esc(r.testimony)} (<code>${esc(r.rule)}</code>)`).join(', ')}</dd>`
       : '',
   ].join('');
-  const warn = own.length
-    ? `<ul class="warn" lang="en" dir="ltr">${own.map((w) => `<li><code>${esc(w.code)}</code> ${esc(shown(w.message))}</li>`).join('')}</ul>`
-    : '';
   return `<figure id="asset-${esc(a.path)}" ${localeAttrs(a.locale, inp)}>
 ${preview(a, text, ctx)}
 <figcaption>
 <p class="locale" lang="en" dir="ltr">${localeLabel(a.locale, inp)}</p>
 ${text ? `<p class="alt"><span class="label" lang="en" dir="ltr">Alt text</span> ${esc(shown(text))}</p>` : '<p class="alt missing" lang="en" dir="ltr">No alt text in the manifest</p>'}
 <dl lang="en" dir="ltr">${meta}</dl>
-${warn}
 </figcaption>
 </figure>`;
 }
@@ -288,21 +298,6 @@ ${rows}
 </tbody></table></section>`;
 }
 
-function warningList(warnings: readonly Problem[], shown: (s: string) => string): string {
-  // Warnings are not in the manifest: these are the ones of the build (or bundle) that wrote the sheet.
-  const title = '<h2>Warnings</h2><p>Of the build that wrote this sheet.</p>';
-  if (!warnings.length) return `<section id="warnings">${title}<p>No warnings.</p></section>`;
-  const items = warnings
-    .map((w) => {
-      const where = w.file ? `<code>${esc(w.file)}${w.line ? `:${w.line}` : ''}${w.field ? ` ${esc(w.field)}` : ''}</code> ` : '';
-      return `<li>${where}${esc(shown(w.message))} <code>[${esc(w.code)}]</code><br><small>${esc(shown(w.hint))}</small></li>`;
-    })
-    .join('\n');
-  return `<section id="warnings">${title}<ul>
-${items}
-</ul></section>`;
-}
-
 /** System fonts only: the sheet loads nothing. Thumbnails keep their aspect ratio at a fixed width. */
 const STYLE = `
 :root{color-scheme:light;--ink:#14212b;--muted:#4b5b66;--line:#d5dbe0;--bg:#f4f6f8;--accent:#0b3d5c}
@@ -314,7 +309,7 @@ header h1{margin:0 0 4px;font-size:22px}
 header h1 small{font-weight:400;opacity:.8}
 header p{margin:0 0 8px}
 header ul{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px}
-main,section.template,section.by-locale,#refusals,#warnings{padding:0 24px}
+main,section.template,section.by-locale,#refusals{padding:0 24px}
 h2{margin:24px 0 8px;font-size:19px;border-bottom:2px solid var(--accent)}
 h3{margin:14px 0 6px;font-size:15px;font-weight:600}
 h3 small{font-weight:400;color:var(--muted)}
@@ -332,7 +327,6 @@ figcaption p{margin:0 0 4px}
 dl{display:grid;grid-template-columns:auto 1fr;gap:0 8px;margin:4px 0 0;color:var(--muted)}
 dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}
-.warn{margin:6px 0 0;padding-inline-start:18px;color:#8a5a00}
 figure.refused{background:#fff6f6;border-color:#e6b3b3}
 .none{padding:12px;color:#7a1f1f;font-size:13px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}

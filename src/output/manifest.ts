@@ -104,13 +104,10 @@ export function createManifest(
 }
 
 export function renderManifest(m: Manifest): string {
-  // Keys in the schema's order, whatever order they were set in: the same manifest is the same bytes.
-  const ordered = Object.fromEntries(
-    Object.keys(manifestSchema.shape)
-      .filter((k) => (m as Record<string, unknown>)[k] !== undefined)
-      .map((k) => [k, (m as Record<string, unknown>)[k]]),
-  );
-  return `${JSON.stringify(ordered, null, 2)}\n`;
+  // Keys in the schema's order at every level, whatever order they were set in (zod builds its
+  // output in shape order): the same manifest is the same bytes, written by a build or re-read by
+  // a bundle or a merge.
+  return `${JSON.stringify(manifestSchema.parse(m), null, 2)}\n`;
 }
 
 /** Parse a manifest's text; a broken or foreign file is an error naming the file and the field. */

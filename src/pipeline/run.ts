@@ -11,7 +11,7 @@ import {
   toProblem,
   ValidationErrors,
 } from '../errors.js';
-import { renderContactSheet, sheetLocales } from '../output/contact-sheet.js';
+import { sheetLocales } from '../output/contact-sheet.js';
 import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
 import { markedKey } from '../render/marks.js';
@@ -186,14 +186,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
       refusals: report.refusals,
       shard: scope.shard ? `${scope.shard.index}/${scope.shard.count}` : undefined,
     },
-    contactSheet: (manifest) =>
-      renderContactSheet({
-        manifest,
-        locales: sheetLocales(project.table),
-        order: project.campaign.data.locales,
-        warnings: groupWarnings(diag.warnings.map(toProblem)),
-        denied: planned.denied,
-      }),
+    sheet: { locales: sheetLocales(project.table), order: project.campaign.data.locales, denied: planned.denied },
   });
   report.assets = manifest.assets;
   report.stats.removed = removed;

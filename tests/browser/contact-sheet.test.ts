@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'parse5';
@@ -202,5 +203,10 @@ describe('contact sheet', () => {
     expect(bundled.contact_sheet).toEqual({ path: 'index.html', sha256: sha256(sheet!) });
     // Every zip entry is checksummed.
     for (const name of zip.keys()) if (name !== 'c/SHA256SUMS') expect(sums, name).toContain(`  ${name}\n`);
+    // The release is the whole build: its sheet and manifest are the bytes on disk, so the sums verify the output folder.
+    expect(sheet!.equals(readFileSync(path.join(out(), 'index.html')))).toBe(true);
+    expect(zip.get('c/manifest.json')!.equals(readFileSync(path.join(out(), 'manifest.json')))).toBe(true);
+    const verified = execFileSync('sha256sum', ['-c', path.join('c', 'SHA256SUMS')], { cwd: path.join(root, 'out'), encoding: 'utf8' });
+    expect(verified.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(zip.size - 1);
   });
 });

@@ -199,6 +199,12 @@ describe('scripts', () => {
     const a = await bundleCampaign(path.join(root, 'sh-whole'), 'sharded', check);
     await mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-2')], path.join(root, 'sh-merged'), check);
     const b = await bundleCampaign(path.join(root, 'sh-merged'), 'sharded', check);
+    // The merged folder's contact sheet and manifest are the one build's, byte for byte.
+    for (const f of ['index.html', 'manifest.json'])
+      expect(
+        readFileSync(path.join(root, 'sh-merged', 'sharded', f)).equals(readFileSync(path.join(root, 'sh-whole', 'sharded', f))),
+        f,
+      ).toBe(true);
     expect(b.sha256).toBe(a.sha256);
     await expect(mergeShards([path.join(root, 'sh-1'), path.join(root, 'sh-1')], path.join(root, 'sh-bad'), check)).rejects.toThrow(
       /in two shards/,

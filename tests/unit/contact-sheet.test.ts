@@ -1,10 +1,11 @@
 import { parse } from 'parse5';
 import { describe, expect, it } from 'vitest';
 import { hashTerm } from '../../src/consent/denylist.js';
-import { renderContactSheet, type SheetInput } from '../../src/output/contact-sheet.js';
+import { renderContactSheet, type SheetInput, withContactSheet } from '../../src/output/contact-sheet.js';
+import { sha256 } from '../../src/util/files.js';
 import type { Manifest, ManifestAsset } from '../../src/output/manifest.js';
 
-/** A release as a partner builds it: a Sorani and an English poster and card, one refusal, one warning. */
+/** A release as a partner builds it: a Sorani and an English poster and card, one refusal. */
 const LOCALES: SheetInput['locales'] = {
   en: { name: 'English', english: 'English', dir: 'ltr' },
   ckb: { name: 'کوردیی ناوەندی', english: 'Central Kurdish (Sorani)', dir: 'rtl' },
@@ -71,15 +72,6 @@ const base = (): SheetInput => ({
   ),
   locales: LOCALES,
   order: ['en', 'ckb'],
-  warnings: [
-    {
-      code: 'translation-stale',
-      message: 'ckb/social-card-square.png: the ckb headline was translated from an older source',
-      hint: 'Review it.',
-      file: 'locales/ckb/safe-journeys.json',
-      field: 'headline',
-    },
-  ],
   denied: new Set([hashTerm('Karwan Aziz')]),
 });
 
@@ -127,7 +119,7 @@ describe('contact sheet', () => {
     // English labels inside an RTL item keep their own direction.
     const dl = all(figs[1]!, (n) => n.tagName === 'dl')[0]!;
     expect([attr(dl, 'lang'), attr(dl, 'dir')]).toEqual(['en', 'ltr']);
-    expect(text(figs[1]!)).toContain('translation-stale');
+    expect(text(dl)).toContain('none needed (no testimony)');
   });
 
   it('shows consent ids, and a refused asset in its place with the rule and reason', () => {
@@ -153,18 +145,19 @@ describe('contact sheet', () => {
     expect(srcs).not.toContain('en/poster-a4.pdf');
   });
 
-  it('escapes what it shows: markup in a warning is text, not markup', () => {
+  it('escapes what it shows: markup in alt text or a refusal reason is text, not markup', () => {
     const inp = base();
-    inp.warnings = [{ code: 'x', message: '<img src=x onerror=alert(1)> "quoted"', hint: '</style><script>alert(1)</script>' }];
+    (inp.manifest.assets[2] as Record<string, unknown>).alt = '<img src=x onerror=alert(1)> "quoted"';
+    inp.manifest.refusals[0]!.reason = '</style><script>alert(1)</script>';
     const html = renderContactSheet(inp);
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;img src&#61;x onerror&#61;alert(1)&gt;');
   });
 
-  it('never shows a deny-listed term: a warning or alt text that carries one is replaced', () => {
+  it('never shows a deny-listed term: a refusal reason or alt text that carries one is replaced', () => {
     const inp = base();
-    inp.warnings = [{ code: 'x', message: 'en/social-card-square.png: "Karwan Aziz" does not fit', hint: 'h' }];
+    inp.manifest.refusals[0]!.reason = 'consent of "Karwan Aziz" does not cover ckb';
     (inp.manifest.assets[2] as Record<string, unknown>).alt = 'A story told by karwan aziz';
     const html = renderContactSheet(inp);
     expect(html.toLowerCase()).not.toContain('karwan aziz');
@@ -178,5 +171,16 @@ describe('contact sheet', () => {
     const b = base();
     b.manifest.assets.reverse();
     expect(renderContactSheet(a)).toBe(renderContactSheet(b));
+  });
+
+  it('is a function of the manifest: an old sheet entry changes nothing, and the new entry is the sheet it returns', () => {
+    const { manifest, ...ctx } = base();
+    const a = withContactSheet(manifest, ctx);
+    const b = withContactSheet({ ...manifest, contact_sheet: { path: 'index.html', sha256: hex('e') } }, ctx);
+    expect(b.html.equals(a.html)).toBe(true);
+    expect(a.manifest.contact_sheet).toEqual({ path: 'index.html', sha256: sha256(a.html) });
+    expect(b.manifest).toEqual(a.manifest);
+    // Control: a manifest that differs (one refusal fewer) is another sheet.
+    expect(withContactSheet({ ...manifest, refusals: [] }, ctx).html.equals(a.html)).toBe(false);
   });
 });

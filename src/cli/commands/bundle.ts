@@ -78,9 +78,7 @@ Examples:
         }
         campaignId = report.campaign;
       }
-      const check = await releaseCheck(ctx, dir, o);
-      // The bundled contact sheet shows the build's warnings too.
-      const b = await bundleCampaign(out, campaignId, { ...check, sheet: { ...check.sheet, warnings: report?.warnings } }).catch(refused);
+      const b = await bundleCampaign(out, campaignId, await releaseCheck(ctx, dir, o)).catch(refused);
       if (!b) return;
       if (b.refusals.length) printRefusals(ctx, b.refusals, false);
       if (o.json) printJson(ctx, { ...(report ?? {}), bundle: b });
@@ -106,6 +104,6 @@ async function releaseCheck(ctx: Ctx, dir: string, o: { asOf?: string; skipRefus
     dates,
     skipRefused: !!o.skipRefused,
     planned: (regions: readonly string[]) => releasePlan(project, dates, regions),
-    sheet: { locales: sheetLocales(project.table) },
+    locales: sheetLocales(project.table),
   };
 }
