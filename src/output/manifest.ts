@@ -38,6 +38,24 @@ const manifestAssetSchema = z.object({
   alt: z.string().min(1).optional(),
   /** Content key: hash of template, data, strings, fonts, options and renderer version. */
   key: z.string(),
+  /**
+   * Input key (pipeline/steps/inputs.ts): hash of every input of the asset, compared before its
+   * page is written, so a rebuild with nothing changed reuses the file without templating it.
+   */
+  inputs: sha256Hex.optional(),
+  /** Warnings writing the page gave (a label in a fallback language): reported again when the asset is reused. */
+  warnings: z
+    .array(
+      z.object({
+        code: z.string(),
+        message: z.string(),
+        hint: z.string(),
+        file: z.string().optional(),
+        line: z.number().int().optional(),
+        field: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 const refusalSchema = z.object({

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import type { Refusal } from '../consent/gate.js';
 import {
   CampaignPressError,
@@ -20,7 +21,7 @@ import { pdfDate } from '../util/dates.js';
 import { displayPath, isInside } from '../util/files.js';
 import { placeholderContacts } from './contact.js';
 import { type BuildScope, inShard, type LoadedProject, loadProject, resolveScope, type Shard } from './steps/load.js';
-import { type KeyedJob, planStep } from './steps/plan.js';
+import { type KeyedJob, planStep, type ReuseLookup } from './steps/plan.js';
 import { type ProgressEvent, renderStep } from './steps/render.js';
 
 /**
@@ -122,7 +123,22 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   // Pseudo-locale builds are layout tests that are never released: placeholders there mislead no one.
   if (!scope.locales.every(isPseudo)) for (const w of placeholderContacts(project.campaign, opts.root, scope.locales)) diag.warn(w);
   const campaignOut = safeOutputFolder(opts, report.out, project);
-  const planned = await planStep(project, scope, { root: opts.root, skipRefused: !!opts.skipRefused, strict: !!opts.strict }, diag);
+  // The last manifest is read once, and only by a build that writes (never by `check`).
+  let previousRead: Promise<Manifest | undefined> | undefined;
+  const previousOnce = () => (previousRead ??= previousManifest(campaignOut, diag));
+  const reuse = opts.dryRun || opts.cache === false ? undefined : reuseByInputs(campaignOut, previousOnce);
+  const planned = await planStep(
+    project,
+    scope,
+    {
+      root: opts.root,
+      skipRefused: !!opts.skipRefused,
+      strict: !!opts.strict,
+      ...(opts.marks ? { marks: { asOf: scope.asOf } } : {}),
+      ...(reuse ? { reuse } : {}),
+    },
+    diag,
+  );
   report.refusals = planned.refusals;
   report.stats.planned = planned.planned;
   report.stats.refused = new Set(planned.refusals.map((r) => r.asset)).size;
@@ -131,13 +147,17 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   const images = planned.images;
 
   await removeStaleStaging(campaignOut);
-  const previous = await previousManifest(campaignOut, diag);
-  // With the cache on, the last manifest also says which outputs can be reused.
+  const previous = await previousOnce();
+  // With the cache on, the last manifest also says which outputs can be reused: by input key
+  // (already found by the plan step), or else by content key (the page written again is the same).
   const prevByPath = new Map(opts.cache === false ? [] : (previous?.assets ?? []).map((a) => [a.path, a]));
+  const limit = pLimit(8);
   const jobs = await Promise.all(
     planned.jobs
-      .map(withMarks(!!opts.marks))
-      .map(async (k) => ({ ...k, prev: await reusable(campaignOut, prevByPath.get(k.job.relPath), k.key) })),
+      .map((k) => (k.prev ? k : withMarks(!!opts.marks)(k)))
+      .map((k) =>
+        k.prev ? k : limit(async () => ({ ...k, prev: refreshed(await reusable(campaignOut, prevByPath.get(k.job.relPath), k.key), k) })),
+      ),
   );
   const staging = path.join(campaignOut, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   const rendered = await renderStep(
@@ -213,6 +233,27 @@ function keptGoing(opts: BuildOptions, failedPaths: readonly string[], diag: Dia
 /** A PDF with marks is other bytes than one without: its content key says so, so the cache never mixes them. */
 function withMarks(marks: boolean) {
   return (k: KeyedJob): KeyedJob => (marks && k.job.format.output === 'pdf' ? { ...k, key: markedKey(k.key), pageKey: k.key } : k);
+}
+
+/**
+ * The input-key lookup of the plan step: the previous entry of the same path, when its input key
+ * is this one and its file and sidecars still have their recorded bytes.
+ */
+function reuseByInputs(campaignOut: string, previous: () => Promise<Manifest | undefined>): ReuseLookup {
+  let byPath: Promise<Map<string, ManifestAsset>> | undefined;
+  return async (job, inputs) => {
+    byPath ??= previous().then((m) => new Map((m?.assets ?? []).map((a) => [a.path, a])));
+    const prev = (await byPath).get(job.relPath);
+    if (!prev || prev.inputs !== inputs) return undefined;
+    return reusable(campaignOut, prev, prev.key);
+  };
+}
+
+/** An entry reused by content key gets this build's input key and warnings, so the next rebuild finds it by inputs. */
+function refreshed(prev: ManifestAsset | undefined, k: KeyedJob): ManifestAsset | undefined {
+  if (!prev) return undefined;
+  const { inputs: _i, warnings: _w, ...rest } = prev;
+  return { ...rest, ...(k.inputs ? { inputs: k.inputs } : {}), ...(k.warnings?.length ? { warnings: k.warnings } : {}) };
 }
 
 function interrupted(): CampaignPressError {

@@ -1,16 +1,20 @@
 import path from 'node:path';
+import pLimit from 'p-limit';
 import type { Refusal } from '../../consent/gate.js';
-import { CampaignPressError, Diagnostics } from '../../errors.js';
+import { catalog, CampaignPressError, Diagnostics, type ErrorCode, type Problem, toProblem } from '../../errors.js';
 import { Translator } from '../../i18n/translator.js';
 import { pdfDate } from '../../util/dates.js';
 import { sha256 } from '../../util/files.js';
+import { addStage } from '../../util/profile.js';
 import { rendererCodeFingerprint } from '../../version.js';
 import { brandColours, describeContrast } from '../contrast.js';
 import { altText } from '../alt.js';
 import { type DocumentInputs, renderDocument } from '../document.js';
 import { planRenders, type RenderJob } from '../plan.js';
 import { deniedHashes } from '../../consent/inputs.js';
+import type { ManifestAsset } from '../../output/manifest.js';
 import { type CampaignImages, loadImages } from './images.js';
+import { inputKeyer } from './inputs.js';
 import { type BuildScope, inShard, type LoadedProject, loadResources } from './load.js';
 
 /**
@@ -29,7 +33,19 @@ export interface KeyedJob {
    * code printed on the page names the page, so a PDF with marks shows the same code as one without.
    */
   pageKey?: string;
+  /** Input key (steps/inputs.ts): absent in a dry run. */
+  inputs?: string;
+  /** Warnings writing this page gave, kept in its manifest entry to be reported again when it is reused. */
+  warnings?: Problem[];
+  /** The previous build's entry, reused as it is: the file is not rendered again. */
+  prev?: ManifestAsset;
 }
+
+/**
+ * The previous output of a job, if its input key is the one recorded and its files are still the
+ * ones recorded (sha256); undefined renders it.
+ */
+export type ReuseLookup = (job: RenderJob, inputs: string) => Promise<ManifestAsset | undefined>;
 
 export interface PlannedBuild {
   /** The jobs of this build (of its shard, if any), with their content keys. */
@@ -55,6 +71,10 @@ export interface PlanStepOptions {
   root: string;
   skipRefused: boolean;
   strict: boolean;
+  /** `--marks` (part of the input key of PDFs). */
+  marks?: { asOf: string };
+  /** Previous outputs to reuse before any page is written (absent: every page is written, as `check` does). */
+  reuse?: ReuseLookup;
 }
 
 export async function planStep(project: LoadedProject, scope: BuildScope, opts: PlanStepOptions, diag: Diagnostics): Promise<PlannedBuild> {
@@ -95,7 +115,9 @@ export async function planStep(project: LoadedProject, scope: BuildScope, opts: 
   warnLowContrast(project.campaign, diag);
   // Images only now, after the gate: a photo is decoded only for assets its consent allows.
   const images = await loadImages(campaign, new Set(jobs.flatMap((j) => j.pieces.filter((p) => p.photo).map((p) => p.id))));
-  const translator = new Translator(table, loadResources(opts.root, table, campaign, scope.locales), diag);
+  const resources = loadResources(opts.root, table, campaign, scope.locales);
+  const recorder = new WarningRecorder(diag);
+  const translator = new Translator(table, resources, recorder);
   const inputs: DocumentInputs = {
     campaign,
     table,
@@ -105,7 +127,10 @@ export async function planStep(project: LoadedProject, scope: BuildScope, opts: 
     editionDate: editionDate(scope),
     rasters: images.rasters,
   };
-  const keyed = contentKeys(jobs, inputs, denied, pdfDate(scope.asOfEarliest));
+  const date = pdfDate(scope.asOfEarliest);
+  const keyed = await keyJobs(jobs, { inputs, denied, date, recorder, reuse: opts.reuse }, () =>
+    inputKeyer({ inputs, resources, denied, pdfDate: date, marks: opts.marks }),
+  );
   if (opts.strict) for (const w of diag.warnings.splice(0)) diag.error(w);
   const planned = scope.shard ? jobs.length : jobs.length + plan.refusedAssets.length;
   return { ...base, jobs: keyed, planned, blocked: false, inputs, images };
@@ -198,16 +223,109 @@ function warnUntranslatedDescription({ campaign }: LoadedProject, scope: BuildSc
   }
 }
 
+interface KeyingContext {
+  inputs: DocumentInputs;
+  denied: ReadonlySet<string>;
+  date: Date;
+  recorder: WarningRecorder;
+  reuse?: ReuseLookup;
+}
+
+/**
+ * Jobs whose previous output is reusable by input key are taken as they are (their page is not
+ * written; the warnings it gave are reported again); every other page is written to compute its
+ * content key.
+ */
+async function keyJobs(jobs: RenderJob[], k: KeyingContext, keyer: () => (job: RenderJob) => string): Promise<KeyedJob[]> {
+  if (!k.reuse) return contentKeys(jobs, k.inputs, k.denied, k.date, k.recorder);
+  const keyOf = keyer();
+  const reuse = k.reuse;
+  const limit = pLimit(8);
+  const withInputs = jobs.map((job) => ({ job, inputs: keyOf(job) }));
+  const found = await Promise.all(withInputs.map(({ job, inputs }) => limit(() => reuse(job, inputs))));
+  const fresh = withInputs.filter((_, i) => !found[i] || !replayable(found[i]!));
+  const keyed = new Map(
+    contentKeys(
+      fresh.map((f) => f.job),
+      k.inputs,
+      k.denied,
+      k.date,
+      k.recorder,
+    ).map((x) => [x.job, x]),
+  );
+  return withInputs.map(({ job, inputs }, i) => {
+    const prev = found[i];
+    const fromKey = keyed.get(job);
+    if (fromKey) return { ...fromKey, inputs };
+    for (const w of prev!.warnings ?? []) k.recorder.warn(fromProblem(w));
+    const reused: KeyedJob = { job, key: prev!.key, inputs, prev: prev! };
+    if (prev!.alt !== undefined) reused.alt = prev!.alt;
+    if (prev!.warnings?.length) reused.warnings = prev!.warnings;
+    return reused;
+  });
+}
+
+/** A stored warning names a code of this tool's catalog; anything else renders the asset again. */
+function replayable(prev: ManifestAsset): boolean {
+  return (prev.warnings ?? []).every((w) => Object.hasOwn(catalog, w.code));
+}
+
+function fromProblem(p: Problem): CampaignPressError {
+  const at = { file: p.file, line: p.line, field: p.field };
+  return new CampaignPressError(p.code as ErrorCode, p.message, at, p.hint);
+}
+
+/**
+ * Forwards to the build's diagnostics, and keeps the warnings given while one page is written,
+ * for its manifest entry.
+ */
+class WarningRecorder extends Diagnostics {
+  private current: CampaignPressError[] | undefined;
+
+  constructor(private readonly target: Diagnostics) {
+    super();
+  }
+
+  override warn(e: CampaignPressError): void {
+    this.current?.push(e);
+    this.target.warn(e);
+  }
+
+  override error(e: CampaignPressError): void {
+    this.target.error(e);
+  }
+
+  /** Run `fn`, returning its result and the warnings it gave. */
+  record<T>(fn: () => T): { value: T; warnings: CampaignPressError[] } {
+    this.current = [];
+    try {
+      return { value: fn(), warnings: this.current };
+    } finally {
+      this.current = undefined;
+    }
+  }
+}
+
 /**
  * Render every page string once to find translation errors and compute content keys. The
  * strings are made again at render time rather than held, so memory stays flat as the number of
  * assets grows (templating costs milliseconds; a page string carries ~30 kB of CSS).
  */
-function contentKeys(jobs: RenderJob[], inputs: DocumentInputs, denied: ReadonlySet<string>, date: Date): KeyedJob[] {
+function contentKeys(
+  jobs: RenderJob[],
+  inputs: DocumentInputs,
+  denied: ReadonlySet<string>,
+  date: Date,
+  recorder: WarningRecorder,
+): KeyedJob[] {
   const deniedKey = [...denied].sort().join(',');
   return jobs.map((job) => {
-    const doc = renderDocument(job, inputs);
-    const alt = altText(job, inputs);
+    const t0 = performance.now();
+    const {
+      value: { doc, alt },
+      warnings,
+    } = recorder.record(() => ({ doc: renderDocument(job, inputs), alt: altText(job, inputs) }));
+    addStage('page written for its content key', performance.now() - t0);
     // The deny-list is part of the key: a cached asset skips the scan of the rendered page, so a
     // term added to any deny-list must make every asset render (and be scanned) again.
     const key = sha256(
@@ -223,7 +341,10 @@ function contentKeys(jobs: RenderJob[], inputs: DocumentInputs, denied: Readonly
         alt ?? '',
       ].join('\u0000'),
     );
-    return alt === undefined ? { job, key } : { job, key, alt };
+    const keyed: KeyedJob = { job, key };
+    if (alt !== undefined) keyed.alt = alt;
+    if (warnings.length) keyed.warnings = warnings.map(toProblem);
+    return keyed;
   });
 }
 

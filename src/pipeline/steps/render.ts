@@ -100,7 +100,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
   inp.signal?.addEventListener('abort', stop, { once: true });
   try {
     await Promise.all(
-      inp.jobs.map(({ job, key, alt, pageKey, prev }) =>
+      inp.jobs.map(({ job, key, alt, pageKey, prev, inputs, warnings }) =>
         limit(async () => {
           // A quality failure (overflow, glyph) does not stop the others: the report lists every
           // problem at once. A broken browser does.
@@ -113,7 +113,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
             progress(job, true, 0);
             return;
           }
-          const asset = await renderOne(pool, { job, key, alt, pageKey }, inp, res, diag);
+          const asset = await renderOne(pool, { job, key, alt, pageKey, inputs, warnings }, inp, res, diag);
           if (!asset) return;
           res.assets.push(asset);
           res.staged.push(job.relPath, ...sidecars(asset).map((f) => f.path));
@@ -136,7 +136,7 @@ export async function renderStep(inp: RenderStepInput, diag: Diagnostics): Promi
 /** Render, check and stage one asset; undefined when it failed or was refused (recorded in `res` and `diag`). */
 async function renderOne(
   pool: RenderPool,
-  { job, key, alt, pageKey }: KeyedJob,
+  { job, key, alt, pageKey, inputs, warnings }: KeyedJob,
   inp: RenderStepInput,
   res: RenderStepResult,
   diag: Diagnostics,
@@ -192,7 +192,7 @@ async function renderOne(
   const file = path.join(inp.staging, job.relPath);
   if (!isInside(inp.staging, file)) throw new CampaignPressError('output-unsafe', `output path ${job.relPath} escapes the output folder`);
   await timeStage('write', () => writeFileAtomic(file, outcome.bytes));
-  const entry = manifestEntry(job, key, outcome, alt);
+  const entry = { ...manifestEntry(job, key, outcome, alt), ...(inputs ? { inputs } : {}), ...(warnings?.length ? { warnings } : {}) };
   for (const f of sidecars(entry)) await writeFileAtomic(path.join(inp.staging, f.path), f.bytes);
   return entry;
 }
