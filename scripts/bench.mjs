@@ -13,6 +13,7 @@
 // Usage: npm run bench [-- --quick] [-- --json FILE]
 // --quick shrinks every size (for trying the script, not for the README's numbers).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,17 +120,33 @@ A synthetic campaign for the benchmark. Its text is made of the shipped labels.
   );
   for (const l of LOCALES.slice(1)) writeFileSync(path.join(dir, 'locales', l, 'bench.json'), JSON.stringify(messagesFor(l)));
   for (let i = 1; i <= testimonies; i++) {
-    writeFileSync(
-      path.join(c, 'testimonies', `story-${i}.md`),
-      `---
+    const source = `---
 id: story-${i}
 title: "A journey that did not end (${i})"
 quote: "They told us the boat was new. It was not."
 ${consentBlock(i)}
 ---
 A synthetic testimony for the benchmark, number ${i}. It is not anyone's story.
+`;
+    writeFileSync(path.join(c, 'testimonies', `story-${i}.md`), source);
+    // A reviewed translation in every locale (made of that locale's labels), so each testimony
+    // gives a card per locale: 13 per testimony, as a real 13-language release does.
+    const hash = createHash('sha256').update(source).digest('hex');
+    for (const l of LOCALES.slice(1)) {
+      const m = messagesFor(l);
+      writeFileSync(
+        path.join(c, 'testimonies', `story-${i}.${l}.md`),
+        `---
+translation_of: story-${i}
+source_sha256: "${hash}"
+status: reviewed
+title: ${JSON.stringify(`${m.title} ${i}`)}
+quote: ${JSON.stringify(m.subline)}
+---
+${m.headline}
 `,
-    );
+      );
+    }
   }
   return { dir, campaignDir: c, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -201,14 +218,26 @@ async function timedBuild(label, project, extra = {}) {
     `${label}: ${assets} assets in ${seconds.toFixed(1)} s (${(assets / seconds).toFixed(2)}/s), peak RSS node ${memory.node_mb} MB, chromium ${memory.chromium_mb} MB`,
   );
   const rendered = report.stats?.rendered ?? 0;
-  return { assets, seconds, per_s: assets / seconds, memory, stats: report.stats, stages: stageTable(label, rendered) };
+  const build_ms = buildStages(label);
+  return { assets, seconds, per_s: assets / seconds, memory, stats: report.stats, stages: stageTable(label, rendered), build_ms };
+}
+
+/** Whole-build steps (load, plan and reuse, commit) in ms: where a no-op rebuild spends its time. */
+function buildStages(label) {
+  const snap = profile?.profileSnapshot?.() ?? {};
+  const rows = Object.entries(snap).filter(([k]) => k.startsWith('build: '));
+  if (!rows.length) return undefined;
+  say(`${label}: ${rows.map(([k, v]) => `${k.slice(7)} ${Math.round(v.ms)} ms`).join(', ')}`);
+  return Object.fromEntries(rows.map(([k, v]) => [k.slice(7), Math.round(v.ms)]));
 }
 
 /** ms per rendered asset of each stage timed inside campaign-press (src/util/profile.ts), printed as a table. */
 function stageTable(label, rendered) {
   const snap = profile?.profileSnapshot?.() ?? {};
   if (!rendered || !Object.keys(snap).length) return undefined;
-  const rows = Object.entries(snap).map(([stage, v]) => [stage, round(v.ms / rendered, 1), v.count]);
+  const rows = Object.entries(snap)
+    .filter(([k]) => !k.startsWith('build: '))
+    .map(([stage, v]) => [stage, round(v.ms / rendered, 1), v.count]);
   const width = Math.max(...rows.map(([s]) => s.length));
   say(`${label}: stage profile, ms per rendered asset (${rendered} rendered; stages overlap across pages and encoding)`);
   for (const [stage, ms, count] of rows) say(`  ${stage.padEnd(width)} ${String(ms).padStart(8)} ms   (${count} times)`);
@@ -218,6 +247,28 @@ function stageTable(label, rendered) {
   );
   say(`  ${'sum'.padEnd(width)} ${String(sum).padStart(8)} ms`);
   return Object.fromEntries(rows.map(([stage, ms]) => [stage, ms]));
+}
+
+/** Wall time of `campaign-press build` run as a user runs it, on a project already built. */
+function cliNoop(project) {
+  const t0 = performance.now();
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'bin', 'campaign-press.js'),
+      '--root',
+      project.dir,
+      'build',
+      project.campaignDir,
+      '--as-of',
+      AS_OF,
+      '--skip-refused',
+      '--out',
+      path.join(project.dir, 'out'),
+    ],
+    { stdio: 'ignore' },
+  );
+  return (performance.now() - t0) / 1000;
 }
 
 /** The page documents campaign-press renders for a project's square cards. */
@@ -287,7 +338,11 @@ async function plainScript(docs, browserPerCard) {
 // ---------------------------------------------------------------- the run
 
 const sizes = quick ? { testimonies: 3, small: 2, large: 10, perCard: 3 } : { testimonies: 20, small: 7, large: 76, perCard: 10 };
-const result = { machine: { cores: os.availableParallelism(), node: process.version, quick } };
+const result = {
+  machine: { cores: os.availableParallelism(), node: process.version, quick },
+  // Other work on the machine skews every figure; the ratios are taken within this one run.
+  load_average_at_start: os.loadavg().map((x) => round(x)),
+};
 
 if (parts.has('full')) {
   say(`full build: every template and format, ${LOCALES.length} locales, ${sizes.testimonies} testimonies`);
@@ -332,12 +387,24 @@ if (parts.has('memory')) {
     const project = makeProject(n, SQUARES);
     const b = await timedBuild(`${label} build`, project, { cache: false });
     const noop = await timedBuild(`${label} no-op rebuild`, project);
-    result[label] = { assets: b.assets, seconds: round(b.seconds), peak_rss: b.memory, noop_rebuild_s: round(noop.seconds) };
+    const noopCli = cliNoop(project);
+    say(`${label} no-op rebuild through the CLI (a new process, startup included): ${noopCli.toFixed(2)} s`);
+    result[label] = {
+      assets: b.assets,
+      seconds: round(b.seconds),
+      peak_rss: b.memory,
+      noop_rebuild_s: round(noop.seconds),
+      noop_rebuild_cli_s: round(noopCli),
+      noop_rendered: noop.stats?.rendered,
+      noop_build_ms: noop.build_ms,
+    };
     project.cleanup();
   }
   const m100 = result.about_100.peak_rss;
   const m1000 = result.about_1000.peak_rss;
   result.memory_ratio_1000_vs_100 = round((m1000.node_mb + m1000.chromium_mb) / Math.max(1, m100.node_mb + m100.chromium_mb));
+  result.memory_ratio_node = round(m1000.node_mb / Math.max(1, m100.node_mb));
+  result.memory_ratio_chromium = round(m1000.chromium_mb / Math.max(1, m100.chromium_mb));
 }
 
 const cpu = (args) => {
@@ -355,6 +422,7 @@ const cpu = (args) => {
 };
 result.startup_cpu_s = { version: cpu('--version'), help: cpu('--help') };
 
+result.load_average_at_end = os.loadavg().map((x) => round(x));
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(result, null, 2)}\n`);
 

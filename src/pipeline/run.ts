@@ -17,6 +17,7 @@ import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusabl
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
 import { markedKey } from '../render/marks.js';
 import { isPseudo } from '../i18n/pseudo.js';
+import { addStage } from '../util/profile.js';
 import { pdfDate } from '../util/dates.js';
 import { displayPath, isInside } from '../util/files.js';
 import { placeholderContacts } from './contact.js';
@@ -116,7 +117,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
 /** Run the steps; true when the commit step ran (also for a build that kept going past failed assets). */
 async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnostics): Promise<boolean> {
+  let t0 = performance.now();
   const project = loadProject(opts.root, opts.campaignDir);
+  addStage('build: load project', performance.now() - t0);
   report.campaign = project.campaign.id;
   for (const w of project.campaign.warnings) diag.warn(w);
   const scope = resolveScope(project, opts);
@@ -127,6 +130,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
   let previousRead: Promise<Manifest | undefined> | undefined;
   const previousOnce = () => (previousRead ??= previousManifest(campaignOut, diag));
   const reuse = opts.dryRun || opts.cache === false ? undefined : reuseByInputs(campaignOut, previousOnce);
+  t0 = performance.now();
   const planned = await planStep(
     project,
     scope,
@@ -139,6 +143,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
     },
     diag,
   );
+  addStage('build: gate, plan, keys and reuse by inputs', performance.now() - t0);
   report.refusals = planned.refusals;
   report.stats.planned = planned.planned;
   report.stats.refused = new Set(planned.refusals.map((r) => r.asset)).size;
@@ -191,6 +196,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
     if (opts.signal?.aborted && !diag.errors.some((e) => e.code === 'interrupted')) diag.error(interrupted());
     return false;
   }
+  t0 = performance.now();
   const { manifest, removed } = await commitStaged({
     campaignOut,
     staging,
@@ -208,6 +214,7 @@ async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnosti
     },
     sheet: { locales: sheetLocales(project.table), order: project.campaign.data.locales, denied: planned.denied },
   });
+  addStage('build: commit', performance.now() - t0);
   report.assets = manifest.assets;
   report.stats.removed = removed;
   return true;

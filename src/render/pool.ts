@@ -246,7 +246,7 @@ export class RenderPool {
   }
 
   private async replace(slot: Slot): Promise<Slot> {
-    this.slots.delete(slot);
+    this.forget(slot);
     await slot.context.close().catch(() => undefined);
     return this.createSlot();
   }
@@ -290,9 +290,15 @@ export class RenderPool {
     }
   }
 
+  /** A slot about to be closed: nothing of it stays (pages retired after photos come and go all build long). */
+  private forget(slot: Slot): void {
+    this.slots.delete(slot);
+    if (slot.context.id) this.contextIds.delete(slot.context.id);
+  }
+
   /** Close a page for good; a job waiting for one makes a new one. */
   private async discard(slot: Slot): Promise<void> {
-    this.slots.delete(slot);
+    this.forget(slot);
     this.created--;
     this.waiters.shift()?.(undefined);
     await slot.context.close().catch(() => undefined);

@@ -67,6 +67,18 @@ export function inputKeyer(ctx: InputKeyContext): InputKeyer {
     }
     return d;
   };
+  // A testimony's parsed text in one locale is the same in each of its cards: hashed once.
+  const testimonyDigests = new Map<string, string>();
+  const pieceDigest = (p: TestimonyPiece) => {
+    const k = `${p.testimony.id}\u0000${p.locale}`;
+    let t = testimonyDigests.get(k);
+    if (t === undefined) {
+      t = digest(testimonyInputs(p));
+      testimonyDigests.set(k, t);
+    }
+    const { testimony: _t, ...piece } = p;
+    return { piece, testimony: t, photo: ctx.inputs.photos.get(p.id) ?? null };
+  };
   return (job) => {
     const pdf = job.format.output === 'pdf';
     return digest([
@@ -79,7 +91,7 @@ export function inputKeyer(ctx: InputKeyContext): InputKeyer {
       job.channel,
       job.variant,
       job.testimonyId ?? null,
-      job.pieces.map((p) => pieceInputs(p, ctx.inputs.photos)),
+      job.pieces.map(pieceDigest),
       job.channel === 'print' ? (ctx.inputs.editionDate ?? null) : null,
       pdf ? ctx.pdfDate.toISOString() : null,
       pdf && ctx.marks ? ctx.marks.asOf : null,
@@ -99,18 +111,15 @@ function brandInputs(b: DocumentInputs['campaign']['brand']) {
   };
 }
 
-/** What a testimony gives a page: the gated piece, its source and translation as parsed, its photo by content. */
-function pieceInputs(p: TestimonyPiece, photos: ReadonlyMap<string, string>) {
-  const { testimony: t, ...piece } = p;
-  const tr = t.translations.get(p.locale);
+/** What a testimony gives a page besides the gated piece: its source and translation as parsed, its photo by content. */
+function testimonyInputs(p: TestimonyPiece) {
+  const t = p.testimony;
   return {
-    piece,
     id: t.id,
     data: t.data,
     body: t.body,
-    photo: photos.get(t.id) ?? null,
     photoSha256: t.photoSha256 ?? null,
-    translation: tr ?? null,
+    translation: t.translations.get(p.locale) ?? null,
   };
 }
 
