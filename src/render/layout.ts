@@ -325,6 +325,18 @@ export function inPageFit(): FitResult {
     return out;
   };
   const overhang = (lines: Fragment[]) => lines.reduce((most, l) => Math.max(most, l.pad), 0);
+  // A non-replaced inline box that paints nothing of its own: only its text shows. (A picture or
+  // an inline-block inside it is a descendant of its own and is still judged by its box.)
+  const REPLACED = ['IMG', 'CANVAS', 'VIDEO', 'IFRAME', 'OBJECT', 'EMBED', 'INPUT', 'svg'];
+  const plainInline = (d: Element): boolean => {
+    const cs = getComputedStyle(d);
+    if (cs.display !== 'inline' || REPLACED.includes(d.tagName)) return false;
+    const border = (side: 'Top' | 'Right' | 'Bottom' | 'Left') =>
+      !['none', 'hidden'].includes(cs.getPropertyValue(`border-${side.toLowerCase()}-style`)) &&
+      parseFloat(cs.getPropertyValue(`border-${side.toLowerCase()}-width`)) > 0;
+    const clear = /^rgba\(.*,\s*0\)$|^transparent$/.test(cs.backgroundColor);
+    return clear && cs.backgroundImage === 'none' && !(['Top', 'Right', 'Bottom', 'Left'] as const).some(border);
+  };
   // Geometric check: scrollHeight cannot see content pushed out above or before its box (centred
   // or end-aligned flex content), so compare every descendant's box with the container's.
   const escapee = (el: HTMLElement, lines = fragments(el), tolerance = 1): Element | undefined => {
@@ -333,6 +345,11 @@ export function inPageFit(): FitResult {
       (b.width > 0 || b.height > 0) &&
       (b.top < box.top - tolerance || b.bottom > box.bottom + tolerance || b.left < box.left - 1 || b.right > box.right + 1);
     for (const d of Array.from(el.querySelectorAll('*'))) {
+      // An inline box of text (an English fallback in a Sorani headline, a <bdi> name) reports
+      // its glyph content area, which hangs past the line box when line-height is below the
+      // font's ascent+descent (Vazirmatn: 1.56 em); its lines are judged below, on their line
+      // boxes. One that paints (background, border) is judged by what it paints.
+      if (plainInline(d)) continue;
       if (outside(d.getBoundingClientRect())) return d;
     }
     // Text itself, line by line (text overflowing upward has no element box of its own), judged

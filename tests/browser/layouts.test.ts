@@ -6,7 +6,7 @@ import puppeteer from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildReport, build } from '../../src/pipeline/run.js';
-import { campaignMd, listFiles, makeProject, REPO, writeFiles } from '../helpers.js';
+import { campaignMd, listFiles, makeProject, REPO, squash, writeFiles } from '../helpers.js';
 import { contrastRatio } from '../../src/pipeline/contrast.js';
 import { hiddenWords } from '../ink.js';
 
@@ -330,4 +330,115 @@ describe('a manual line break in a message', () => {
     expect(lines).toContain('Then go.');
     expect(lines).not.toContain('Ask. Then go.');
   });
+});
+
+describe('an A5 cover holds an ordinary long headline in any script, and an English fallback on a Sorani page', () => {
+  let root: string;
+  let cleanup: () => void;
+  const msgs = (l: string) =>
+    JSON.parse(readFileSync(path.join(FIXTURE, 'locales', l, 'honest-roads.json'), 'utf8')) as Record<string, string>;
+  // The partner's English headline, 65 characters; the Sorani translator has not done it yet.
+  const HEADLINE = "A smuggler's promise is not a plan. Ask us before you pay anyone.";
+  const SUBLINE =
+    'Every month people are held for ransom, abandoned at borders or lost at sea. Free, confidential advice can help you find a safer way.';
+  const CTA = 'Call us or send a message. We answer in your language, and we never share your name.';
+  /** A leaflet campaign whose Sorani messages lack the keys in `untranslated` (the English is used). */
+  const campaign = async (id: string, messages: Record<string, string>, locales: string[], untranslated: string[]) => {
+    const dir = path.join(root, 'campaigns', id);
+    writeFiles(dir, {
+      'campaign.md': campaignMd({ id, locales, messages, outputs: '  - template: leaflet\n    formats: [a5]' }),
+    });
+    const ckb = Object.fromEntries(Object.entries(msgs('ckb')).filter(([k]) => !untranslated.includes(k)));
+    writeFiles(path.join(root, 'locales'), {
+      [`ckb/${id}.json`]: JSON.stringify(ckb),
+      [`ur/${id}.json`]: JSON.stringify(msgs('ur')),
+      [`ps/${id}.json`]: JSON.stringify(msgs('ps')),
+    });
+    const out = path.join(root, `out-${id}`);
+    const report = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+    return { report, pdf: (l: string) => path.join(out, id, l, 'leaflet-a5.pdf') };
+  };
+  // The cover's text in logical order (right-to-left runs put back, as pdfTextLogical does).
+  const coverText = (pdf: string) =>
+    squash(
+      execFileSync('pdftotext', ['-raw', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) =>
+          /[\u202A-\u202E]/.test(line)
+            ? line
+                .split(/[\u202A-\u202E]/)
+                .filter(Boolean)
+                .reverse()
+                .join('')
+            : line,
+        )
+        .join('\n'),
+    );
+  const missingWordsIn = (hay: string, expected: string) =>
+    expected
+      .split(/\s+/)
+      .map((w) => w.replace(/[.,،:;!?۔«»"“”]/g, ''))
+      .filter((w) => w.length > 1 && !hay.includes(squash(w)));
+  const missingLettersIn = (hay: string, expected: string) => {
+    const have = new Map<string, number>();
+    for (const c of hay) have.set(c, (have.get(c) ?? 0) + 1);
+    const missing: string[] = [];
+    for (const c of squash(expected).replace(/[.,،:;!?۔«»"“”]/g, '')) {
+      const n = have.get(c) ?? 0;
+      if (n === 0) missing.push(c);
+      else have.set(c, n - 1);
+    }
+    return missing;
+  };
+  beforeAll(() => ({ root, cleanup } = makeProject()));
+  afterAll(() => cleanup());
+
+  it('builds the Sorani, Urdu and Pashto covers with exit 0, every headline word on the cover and showing', async () => {
+    const { report, pdf } = await campaign(
+      'covers',
+      { headline: HEADLINE, subline: SUBLINE, cta: CTA },
+      ['en', 'ckb', 'ur', 'ps'],
+      ['headline'],
+    );
+    expect(report.errors.map((e) => e.message)).toEqual([]);
+    expect(report.exitCode).toBe(0);
+    // The fallback is reported, not hidden.
+    expect(report.warnings.map((w) => `${w.code} ${w.field}`)).toContain('translation-missing campaign:headline');
+    expect(missingWordsIn(coverText(pdf('ckb')), HEADLINE)).toEqual([]);
+    expect(missingWordsIn(coverText(pdf('ps')), msgs('ps').headline!)).toEqual([]);
+    // Nastaliq's cascade defeats word extraction: the cover holds every letter of the headline.
+    expect(missingLettersIn(coverText(pdf('ur')), msgs('ur').headline!)).toEqual([]);
+    for (const l of ['ckb', 'ur', 'ps']) {
+      const ink = hiddenWords(pdf(l));
+      expect(
+        ink.hidden.filter((w) => w.page === 0).map((w) => w.text),
+        l,
+      ).toEqual([]);
+    }
+  }, 300_000);
+
+  it('builds a Sorani leaflet whose short English headline and call to action are fallbacks (they missed their boxes by 1-4%)', async () => {
+    // Inline fallback text in Vazirmatn reports a glyph box 1.56 em tall in a line 1.5 em high;
+    // judged by that box instead of its line, the headline "overflowed" at every size.
+    const { report, pdf } = await campaign(
+      'covers-short',
+      { headline: 'Know the truth before you go.', subline: SUBLINE, cta: 'Call the free helpline' },
+      ['en', 'ckb'],
+      ['headline', 'cta'],
+    );
+    expect(report.errors.map((e) => e.message)).toEqual([]);
+    expect(report.exitCode).toBe(0);
+    expect(missingWordsIn(coverText(pdf('ckb')), 'Know the truth before you go.')).toEqual([]);
+    expect(hiddenWords(pdf('ckb')).hidden.map((w) => `${w.page + 1}: ${w.text}`)).toEqual([]);
+  }, 300_000);
+
+  it('control: the same fallback four times over still exits 4, naming campaign.md messages.headline and the Sorani leaflet', async () => {
+    const long = Array.from({ length: 4 }, () => HEADLINE).join(' ');
+    const { report } = await campaign('covers-long', { headline: long, subline: SUBLINE, cta: CTA }, ['en', 'ckb'], ['headline']);
+    expect(report.exitCode).toBe(4);
+    const e = report.errors.find((x) => x.code === 'render-overflow' && x.message.includes('ckb/leaflet-a5.pdf'));
+    expect(path.relative(root, e?.file ?? '')).toBe('campaigns/covers-long/campaign.md');
+    expect(e?.field).toBe('messages.headline');
+    expect(e?.message).toMatch(/headline .*too long by about \d+%/);
+  }, 300_000);
 });
