@@ -3,8 +3,9 @@
 // The sample campaign (campaigns/safe-journeys) is copied into a temporary project, given Urdu and
 // Tajik messages (so the pictures show five scripts: Latin, Sorani and Arabic in Naskh, Urdu in
 // Nastaliq, Tajik in Cyrillic), built with bin/campaign-press.js, and small PNGs of the real
-// outputs are written to docs/img/: social cards, a testimony card and the top of the contact
-// sheet. Nothing else in the repository changes.
+// outputs are written to docs/img/: per locale the A4 poster's page (rasterized by pdftoppm from
+// the PDF) and the square social card, and the top of the contact sheet. Nothing else in the
+// repository changes.
 // Usage: npm run screenshots [-- --keep]   (--keep leaves the temporary project for a look)
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,8 +57,8 @@ try {
   const args = ['--root', tmp, 'build', path.join(tmp, 'campaigns', 'safe-journeys'), '--out', out, '--as-of', AS_OF];
   for (const l of LOCALES) args.push('-l', l);
   for (const o of ['social-card:square', 'poster:a4', 'testimony-card:square']) args.push('--only', o);
-  // Posters are built for the contact sheet; PDFs are not pictured on their own (no page thumbnails yet).
-  // Testimonies' consent does not cover Urdu or Tajik: the gate leaves those cards out.
+  // Testimonies' consent does not cover Urdu or Tajik: the gate leaves those cards out (the
+  // contact sheet shows them as refused).
   args.push('--skip-refused');
   say(`building ${LOCALES.join(', ')} with bin/campaign-press.js`);
   execFileSync(process.execPath, [path.join(repo, 'bin', 'campaign-press.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -75,8 +76,13 @@ try {
       .toFile(file);
     written.push(file);
   };
-  for (const l of LOCALES) await save(`social-card-square-${l}.png`, path.join(dir, l, 'social-card-square.png'));
-  await save('testimony-card-square-ar.png', path.join(dir, 'ar', 'testimony-card-square-returned-home.png'));
+  for (const l of LOCALES) {
+    // The poster as it prints: its PDF's page rasterized by poppler, not a browser screenshot.
+    const prefix = path.join(tmp, `poster-${l}`);
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', path.join(dir, l, 'poster-a4.pdf'), prefix]);
+    await save(`poster-a4-${l}.png`, `${prefix}.png`);
+    await save(`social-card-square-${l}.png`, path.join(dir, l, 'social-card-square.png'));
+  }
   await save('contact-sheet.png', await contactSheetShot(path.join(dir, 'index.html')), 800);
 
   let total = 0;
