@@ -4,6 +4,7 @@ import { CampaignPressError } from '../errors.js';
 import { fontFile } from '../fonts/fonts.js';
 import { type BrowserEndpoint, CHROMIUM_ARGS, DEAD_PROXY, parseBrowserEndpoint, resolveBrowser } from './chromium.js';
 import { ASSET_ORIGIN } from '../util/origin.js';
+import { timeStage } from '../util/profile.js';
 
 /**
  * One Chromium per build, a small pool of reused pages (each in its own browser context: two
@@ -158,6 +159,11 @@ export class RenderPool {
 
   private async createSlot(): Promise<Slot> {
     if (!this.browser?.connected) await this.restart();
+    // Timed: a page retired after a photo costs a new one (its context, CDP session and interception).
+    return timeStage('new page (context, session)', () => this.newSlot());
+  }
+
+  private async newSlot(): Promise<Slot> {
     // On a remote browser the dead proxy is set per context: its own flags are not ours to choose.
     const context = await this.browser!.createBrowserContext(
       this.endpoint ? { proxyServer: DEAD_PROXY, proxyBypassList: ['<-loopback>'] } : {},
