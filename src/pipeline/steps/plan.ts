@@ -237,12 +237,12 @@ interface KeyingContext {
  * content key.
  */
 async function keyJobs(jobs: RenderJob[], k: KeyingContext, keyer: () => (job: RenderJob) => string): Promise<KeyedJob[]> {
-  if (!k.reuse) return contentKeys(jobs, k.inputs, k.denied, k.date, k.recorder);
+  // Input keys also without the cache (--no-cache): the manifest of a fresh build is the same file.
   const keyOf = keyer();
   const reuse = k.reuse;
   const limit = pLimit(8);
   const withInputs = jobs.map((job) => ({ job, inputs: keyOf(job) }));
-  const found = await Promise.all(withInputs.map(({ job, inputs }) => limit(() => reuse(job, inputs))));
+  const found = await Promise.all(withInputs.map(({ job, inputs }) => (reuse ? limit(() => reuse(job, inputs)) : undefined)));
   const fresh = withInputs.filter((_, i) => !found[i] || !replayable(found[i]!));
   const keyed = new Map(
     contentKeys(
