@@ -86,16 +86,120 @@ function stackOf(families: string[]): string {
   return all.map((f) => `'${f}'`).join(', ');
 }
 
+/**
+ * Latin runs inside Arabic-script text (a URL, a phone number, an English brand name) are set in
+ * the bundled Latin sans, not in the Arabic font's own Latin, so they look the same on every page
+ * of the campaign. The family `Latin in <F>` is Noto Sans narrowed by unicode-range to Latin
+ * letters and digits (spaces and punctuation stay with the Arabic font, so word spacing and the
+ * sentence's full stop do not change), and given F's vertical metrics (ascent, descent and line
+ * gap overrides): a line mixing the two faces is then exactly as tall as a line of F alone. With
+ * Noto Sans's own metrics the Latin inline box sat on the baseline with a different ascent and
+ * descent, the line box grew to hold both, and tight boxes (an English fallback headline on a
+ * Sorani cover) overflowed by a few percent.
+ */
+export function latinIn(family: string): string {
+  return `Latin in ${family}`;
+}
+
+const LATIN_RUN: CodeRange[] = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x61, 0x7a],
+  [0xc0, 0xd6],
+  [0xd8, 0xf6],
+  [0xf8, 0x24f],
+  [0x1e00, 0x1eff],
+];
+
+type CodeRange = readonly [number, number];
+
+function parseRanges(css: string): CodeRange[] {
+  return css.split(',').map((r) => {
+    const [a, b] = r.trim().replace(/^U\+/i, '').split('-');
+    const lo = Number.parseInt(a!.replace(/\?/g, '0'), 16);
+    const hi = b ? Number.parseInt(b, 16) : Number.parseInt(a!.replace(/\?/g, 'F'), 16);
+    return [lo, hi] as const;
+  });
+}
+
+function intersect(a: CodeRange[], b: CodeRange[]): CodeRange[] {
+  const out: CodeRange[] = [];
+  for (const [alo, ahi] of a)
+    for (const [blo, bhi] of b) {
+      const lo = Math.max(alo, blo);
+      const hi = Math.min(ahi, bhi);
+      if (lo <= hi) out.push([lo, hi]);
+    }
+  return out;
+}
+
+const hexCp = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
+
+/** Ascent, descent and line gap of a family's face for `probe` (its script's subset), in em. */
+const metricsCache = new Map<string, { ascent: number; descent: number; lineGap: number }>();
+export function verticalMetrics(family: string, probe = 0x0627): { ascent: number; descent: number; lineGap: number } {
+  const key = `${family}|${probe}`;
+  const hit = metricsCache.get(key);
+  if (hit) return hit;
+  const pkg = loadFontPackage(family);
+  const css = readFileSync(path.join(pkg.dir, '400.css'), 'utf8');
+  const block = css
+    .split('@font-face')
+    .slice(1)
+    .find((b) => {
+      const range = /unicode-range:\s*([^;]+);/.exec(b)?.[1];
+      return !range || parseRanges(range).some(([lo, hi]) => probe >= lo && probe <= hi);
+    });
+  const file = block && /url\(\.\/files\/([^)]+\.woff2)\)/.exec(block)?.[1];
+  if (!file) throw new Error(`${family} has no face for U+${hexCp(probe)}`);
+  const font = fontkit.openSync(path.join(pkg.dir, 'files', file)) as unknown as {
+    unitsPerEm: number;
+    hhea: { ascent: number; descent: number; lineGap: number };
+  };
+  const m = {
+    ascent: font.hhea.ascent / font.unitsPerEm,
+    descent: Math.abs(font.hhea.descent) / font.unitsPerEm,
+    lineGap: font.hhea.lineGap / font.unitsPerEm,
+  };
+  metricsCache.set(key, m);
+  return m;
+}
+
+/** The @font-face rules of `Latin in <family>`: the Latin sans's faces, narrowed and given the family's metrics. */
+function latinInCss(family: string): string {
+  const m = verticalMetrics(family);
+  const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
+  const overrides = `ascent-override: ${pct(m.ascent)}; descent-override: ${pct(m.descent)}; line-gap-override: ${pct(m.lineGap)};`;
+  return loadFontPackage(LATIN_FALLBACK)
+    .css.split('@font-face')
+    .slice(1)
+    .flatMap((block) => {
+      const range = /unicode-range:\s*([^;]+);/.exec(block)?.[1];
+      const narrowed = range ? intersect(parseRanges(range), LATIN_RUN) : LATIN_RUN;
+      if (!narrowed.length) return [];
+      const unicodeRange = narrowed.map(([lo, hi]) => (lo === hi ? `U+${hexCp(lo)}` : `U+${hexCp(lo)}-${hexCp(hi)}`)).join(',');
+      const rule = block
+        .replace(/font-family:\s*'[^']+'/, `font-family: '${latinIn(family)}'`)
+        .replace(/unicode-range:\s*[^;]+;/, `unicode-range: ${unicodeRange};\n  ${overrides}`);
+      return [`@font-face${rule}`];
+    })
+    .join('\n');
+}
+
 /** @font-face CSS and the font-family stacks (text and display) for a locale. */
 export function fontsFor(entry: LocaleEntry): { css: string; stack: string; displayStack: string; fingerprint: string } {
   const display = entry.display_fonts ?? entry.fonts;
   const families = [...new Set([...entry.fonts, ...display, LATIN_FALLBACK])];
   const pk = families.map(loadFontPackage);
+  // Arabic script only: a Cyrillic or Latin locale's own font is the Latin sans or matches it.
+  const rtlLatin = entry.script === 'Arab';
+  const lead = (fams: readonly string[]) => (rtlLatin ? [latinIn(fams[0]!), ...fams] : [...fams]);
+  const latinFaces = rtlLatin ? [...new Set([entry.fonts[0]!, display[0]!])].map(latinInCss) : [];
   return {
-    css: pk.map((p) => p.css).join('\n'),
-    stack: stackOf([...entry.fonts]),
-    displayStack: stackOf([...display]),
-    fingerprint: pk.map((p) => `${p.pkg}@${p.version}`).join(','),
+    css: [...pk.map((p) => p.css), ...latinFaces].join('\n'),
+    stack: stackOf(lead(entry.fonts)),
+    displayStack: stackOf(lead(display)),
+    fingerprint: [...pk.map((p) => `${p.pkg}@${p.version}`), ...(rtlLatin ? ['latin-in-arabic@1'] : [])].join(','),
   };
 }
 
