@@ -148,7 +148,8 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs, contentKey?:
   refuseRawSyntax(job, bodyHtml, context.campaign.body, campaign);
   const title = translator.text(job.locale, 'campaign:title');
   const lineHeight = entry.line_height ?? (entry.script === 'Arab' ? 1.6 : 1.35);
-  const isPdf = job.format.output === 'pdf';
+  // A print page's sharing PNG (format.ppi) is laid out in mm like its PDF, so both show one layout.
+  const isPdf = job.format.output === 'pdf' || job.format.ppi !== undefined;
   const pageCss = isPdf
     ? `@page { size: ${job.format.width + 2 * job.format.bleed}mm ${job.format.height + 2 * job.format.bleed}mm; margin: 0; }`
     : '';

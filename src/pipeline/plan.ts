@@ -94,6 +94,19 @@ export function linkTargets(src: string): string {
   return [...renderMarkdown(src).html.matchAll(/href="([^"]*)"/g)].map((m) => decodeUriText(m[1]!.replace(/&amp;/g, '&'))).join('\n');
 }
 
+/**
+ * What one format of a template gives: its own file, and for a print format with `share_png` a
+ * PNG of the same page for sharing. That PNG is published online, so the social channel's
+ * consent decides it, not the print channel's.
+ */
+function renditions(template: Template, fname: string): { format: FormatSpec; channel: Template['channel'] }[] {
+  const format = template.formats.get(fname)!;
+  const own = { format, channel: template.channel };
+  if (!format.sharePng) return [own];
+  const { sharePng, ...rest } = format;
+  return [own, { format: { ...rest, output: 'png', ppi: sharePng.ppi }, channel: 'social' }];
+}
+
 export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, Template>, opts: PlanOptions, diag: Diagnostics): Plan {
   const jobs: RenderJob[] = [];
   const refusals: Refusal[] = [];
@@ -111,101 +124,101 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
     // A layout other than the template's first is named in the file, so both can be built.
     const named = (fname: string) => (output.variant && output.variant !== template.variants[0] ? `${fname}-${output.variant}` : fname);
     for (const locale of opts.locales) {
-      for (const fname of formats) {
-        const format = template.formats.get(fname)!;
-        const gatherFor = perTestimony
-          ? campaign.testimonies.map((t) => [t])
-          : [template.testimonies === 'all' ? campaign.testimonies : []];
-        for (const group of gatherFor) {
-          const testimonyId = perTestimony ? group[0]!.id : undefined;
-          const rel = assetPath(locale, template.name, named(fname), format.output, testimonyId);
-          const pieces: TestimonyPiece[] = [];
-          let blocked = false;
-          for (const t of group) {
-            const c = t.data.consent;
-            const gate = gateTestimony(campaign, t, {
-              channel: template.channel,
-              locale,
-              regions: opts.regions,
-              asOf: opts.asOf,
-              asOfEarliest: opts.asOfEarliest,
-            });
-            if (!gate.allowed) {
-              for (const [i, rule] of gate.rules.entries()) {
+      for (const fname of formats)
+        for (const { format, channel } of renditions(template, fname)) {
+          const gatherFor = perTestimony
+            ? campaign.testimonies.map((t) => [t])
+            : [template.testimonies === 'all' ? campaign.testimonies : []];
+          for (const group of gatherFor) {
+            const testimonyId = perTestimony ? group[0]!.id : undefined;
+            const rel = assetPath(locale, template.name, named(fname), format.output, testimonyId);
+            const pieces: TestimonyPiece[] = [];
+            let blocked = false;
+            for (const t of group) {
+              const c = t.data.consent;
+              const gate = gateTestimony(campaign, t, {
+                channel,
+                locale,
+                regions: opts.regions,
+                asOf: opts.asOf,
+                asOfEarliest: opts.asOfEarliest,
+              });
+              if (!gate.allowed) {
+                for (const [i, rule] of gate.rules.entries()) {
+                  refusals.push({
+                    testimony: t.id,
+                    consent_id: c?.id ?? t.consentId ?? null,
+                    rule,
+                    reason: `${gate.reasons[i] ?? RULES[rule]}${rule === 'consent-invalid' ? ` (${t.file}:${t.consentInvalid?.line ?? '?'})` : ''}`,
+                    asset: rel,
+                    locale,
+                    template: template.name,
+                    format: fname,
+                  });
+                }
+                if (!opts.skipRefused) blocked = true;
+                continue;
+              }
+              const loc = localize(t, locale, source);
+              if (!loc) {
+                diag.warn(
+                  new CampaignPressError(
+                    'translation-missing',
+                    `testimony ${t.id} has no ${locale} translation; it is left out of ${rel}`,
+                    { file: t.file },
+                    `Add testimonies/${t.id}.${locale}.md, or leave it out on purpose.`,
+                  ),
+                );
+                continue;
+              }
+              if (gate.use.photoNote)
+                diag.warn(
+                  new CampaignPressError(
+                    'consent-refused',
+                    `${t.id}: ${gate.use.photoNote}`,
+                    { file: t.file, field: 'consent.photo' },
+                    'Set consent.photo.permission and sha256 for an approved masked photo.',
+                  ),
+                );
+              const { quoteSrc, paraphraseSrc, ...rest } = loc;
+              const quote =
+                gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
+              if (
+                opts.denied &&
+                findDenied(
+                  [rest.title, quote ?? '', markdownText(rest.body), linkTargets(rest.body), rest.displayName].join('\n'),
+                  opts.denied,
+                )
+              ) {
                 refusals.push({
                   testimony: t.id,
-                  consent_id: c?.id ?? t.consentId ?? null,
-                  rule,
-                  reason: `${gate.reasons[i] ?? RULES[rule]}${rule === 'consent-invalid' ? ` (${t.file}:${t.consentInvalid?.line ?? '?'})` : ''}`,
+                  consent_id: c!.id,
+                  rule: 'denylist',
+                  reason: RULES.denylist,
                   asset: rel,
                   locale,
                   template: template.name,
                   format: fname,
                 });
+                if (!opts.skipRefused) blocked = true;
+                continue;
               }
-              if (!opts.skipRefused) blocked = true;
-              continue;
-            }
-            const loc = localize(t, locale, source);
-            if (!loc) {
-              diag.warn(
-                new CampaignPressError(
-                  'translation-missing',
-                  `testimony ${t.id} has no ${locale} translation; it is left out of ${rel}`,
-                  { file: t.file },
-                  `Add testimonies/${t.id}.${locale}.md, or leave it out on purpose.`,
-                ),
-              );
-              continue;
-            }
-            if (gate.use.photoNote)
-              diag.warn(
-                new CampaignPressError(
-                  'consent-refused',
-                  `${t.id}: ${gate.use.photoNote}`,
-                  { file: t.file, field: 'consent.photo' },
-                  'Set consent.photo.permission and sha256 for an approved masked photo.',
-                ),
-              );
-            const { quoteSrc, paraphraseSrc, ...rest } = loc;
-            const quote =
-              gate.use.quote === 'verbatim' ? (quoteSrc ?? null) : gate.use.quote === 'paraphrase' ? (paraphraseSrc ?? null) : null;
-            if (
-              opts.denied &&
-              findDenied(
-                [rest.title, quote ?? '', markdownText(rest.body), linkTargets(rest.body), rest.displayName].join('\n'),
-                opts.denied,
-              )
-            ) {
-              refusals.push({
-                testimony: t.id,
-                consent_id: c!.id,
-                rule: 'denylist',
-                reason: RULES.denylist,
-                asset: rel,
-                locale,
-                template: template.name,
-                format: fname,
+              pieces.push({
+                ...rest,
+                consentId: c!.id,
+                quote,
+                quoteKind: quote === null ? null : gate.use.quote === 'verbatim' ? 'verbatim' : 'paraphrase',
+                photo: gate.use.photo,
               });
-              if (!opts.skipRefused) blocked = true;
+            }
+            if (blocked) {
+              refusedAssets.push(rel);
               continue;
             }
-            pieces.push({
-              ...rest,
-              consentId: c!.id,
-              quote,
-              quoteKind: quote === null ? null : gate.use.quote === 'verbatim' ? 'verbatim' : 'paraphrase',
-              photo: gate.use.photo,
-            });
+            if (perTestimony && pieces.length === 0) continue; // refused (skipped) or untranslated
+            jobs.push({ template, format, locale, testimonyId, pieces, relPath: rel, channel, variant });
           }
-          if (blocked) {
-            refusedAssets.push(rel);
-            continue;
-          }
-          if (perTestimony && pieces.length === 0) continue; // refused (skipped) or untranslated
-          jobs.push({ template, format, locale, testimonyId, pieces, relPath: rel, channel: template.channel, variant });
         }
-      }
     }
   }
   return { jobs, refusals, refusedAssets };

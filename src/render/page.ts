@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
 import { pagePixels } from '../templates/format.js';
+import { withPngDensity } from './png.js';
 import {
   describeHidden,
   describeIntrusion,
@@ -259,11 +260,13 @@ export async function renderAsset(
     const px = pagePixels(format);
     // The page keeps its viewport and media type between assets: set them only when they change
     // (two CDP round trips saved per asset of the same format).
-    const media = format.output === 'pdf' ? 'print' : 'screen';
-    const emulated = `${px.width}x${px.height} ${media}`;
+    const media = format.output === 'pdf' || format.ppi ? 'print' : 'screen';
+    // A print page shared as PNG is laid out in CSS px like the PDF and rasterized at its ppi.
+    const scale = format.ppi ? format.ppi / 96 : 1;
+    const emulated = `${px.width}x${px.height}@${scale} ${media}`;
     if (session.emulated !== emulated) {
       await timeStage('viewport', async () => {
-        await page.setViewport({ width: px.width, height: px.height, deviceScaleFactor: 1 });
+        await page.setViewport({ width: px.width, height: px.height, deviceScaleFactor: scale });
         await page.emulateMediaType(media);
       });
       session.emulated = emulated;
@@ -281,7 +284,8 @@ export async function renderAsset(
     return { bytes: done.bytes, pages: done.pages, ...seen, blocked, navigations };
   }
   const { data, info } = await timeStage('encode', () => encode(raw, format));
-  return { bytes: data, width: info.width, height: info.height, ...seen, blocked, navigations };
+  const bytes = format.ppi ? withPngDensity(data, format.ppi) : data;
+  return { bytes, width: info.width, height: info.height, ...seen, blocked, navigations };
 }
 
 async function capture(
@@ -329,8 +333,17 @@ async function capture(
   return raw;
 }
 
+/**
+ * The sharing PNG of a print page: the bleed cut off on whole device pixels (no resampling). Its
+ * resolution is written after encoding (withPngDensity), so it prints at its size.
+ */
+function trimmed(raw: Buffer, format: FormatSpec & { ppi: number }) {
+  const px = (mm: number) => Math.round((mm / 25.4) * format.ppi);
+  return sharp(raw).extract({ left: px(format.bleed), top: px(format.bleed), width: px(format.width), height: px(format.height) });
+}
+
 function encode(raw: Buffer, format: FormatSpec) {
-  const img = sharp(raw);
+  const img = format.ppi ? trimmed(raw, { ...format, ppi: format.ppi }) : sharp(raw);
   // PNG level chosen by measurement (19 cards of every format and script, one core): level 9
   // took 48 ms of CPU a card for 43 KB, level 7 12 ms for 50 KB, level 6 9 ms for 62 KB;
   // adaptive filtering cost 2-4x the time and made flat cards larger. Level 7 is the knee.

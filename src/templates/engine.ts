@@ -31,19 +31,36 @@ const formatSchema = z.strictObject({
   safe_area: z
     .strictObject({ top: z.number().min(0), right: z.number().min(0), bottom: z.number().min(0), left: z.number().min(0) })
     .optional(),
+  /**
+   * A print format (mm) also gives a PNG of its trim area for sharing, at this resolution
+   * (`poster-a4.png` beside `poster-a4.pdf`). It is published online, so the social channel's
+   * consent applies to it.
+   */
+  share_png: z.strictObject({ ppi: z.number().int().min(72).max(300) }).optional(),
 });
-export const templateSchema = z.strictObject({
-  description: z.string(),
-  channel: z.enum(['print', 'pdf', 'social', 'web']),
-  output,
-  testimonies: z.enum(['none', 'all', 'each']).default('none'),
-  formats: z.record(z.string().regex(/^[a-z0-9-]+$/), formatSchema),
-  /** Layouts a campaign may choose per output (outputs[].variant); the first is the default. */
-  variants: z
-    .array(z.string().regex(/^[a-z0-9-]+$/))
-    .min(1)
-    .optional(),
-});
+export const templateSchema = z
+  .strictObject({
+    description: z.string(),
+    channel: z.enum(['print', 'pdf', 'social', 'web']),
+    output,
+    testimonies: z.enum(['none', 'all', 'each']).default('none'),
+    formats: z.record(z.string().regex(/^[a-z0-9-]+$/), formatSchema),
+    /** Layouts a campaign may choose per output (outputs[].variant); the first is the default. */
+    variants: z
+      .array(z.string().regex(/^[a-z0-9-]+$/))
+      .min(1)
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    for (const [name, f] of Object.entries(t.formats)) {
+      if (f.share_png && (f.unit !== 'mm' || (f.output ?? t.output) !== 'pdf'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['formats', name, 'share_png'],
+          message: 'share_png is for print formats: a PDF format measured in mm',
+        });
+    }
+  });
 
 export type OutputType = z.infer<typeof output>;
 export interface FormatSpec {
@@ -54,6 +71,10 @@ export interface FormatSpec {
   bleed: number;
   output: OutputType;
   safeArea?: { top: number; right: number; bottom: number; left: number };
+  /** template.json `share_png`: this print format also gives a PNG of its trim area at this resolution. */
+  sharePng?: { ppi: number };
+  /** Set on the sharing PNG of a print format: pixels per inch; the bleed is rendered, then cut off. */
+  ppi?: number;
 }
 
 export interface Template {
@@ -306,6 +327,7 @@ export function loadTemplate(templatesDir: string, name: string, where: { file?:
       bleed: f.bleed,
       output: f.output ?? spec.output,
       ...(f.safe_area ? { safeArea: f.safe_area } : {}),
+      ...(f.share_png ? { sharePng: f.share_png } : {}),
     });
   }
   return {
