@@ -62,8 +62,10 @@ describe('alt text', () => {
     const m = manifest();
     const images = m.assets.filter((a) => a.output === 'png');
     expect(images.map((a) => a.path)).toEqual([
+      'ckb/poster-a4.png',
       'ckb/social-card-square.png',
       'ckb/testimony-card-square-karwan.png',
+      'en/poster-a4.png',
       'en/social-card-square.png',
       'en/testimony-card-square-karwan.png',
     ]);
@@ -72,7 +74,7 @@ describe('alt text', () => {
       expect(readFileSync(path.join(out(), 'c', `${a.path}.alt.txt`), 'utf8')).toBe(`${a.alt}\n`);
     }
     expect(m.assets.filter((a) => a.output === 'pdf').every((a) => a.alt === undefined)).toBe(true);
-    expect(listFiles(path.join(out(), 'c')).filter((f) => f.endsWith('.alt.txt'))).toHaveLength(4);
+    expect(listFiles(path.join(out(), 'c')).filter((f) => f.endsWith('.alt.txt'))).toHaveLength(6);
   });
 
   it('is built from the content, in the asset language: headline, call to action, hotline; title and display name', () => {
@@ -114,7 +116,7 @@ describe('alt text', () => {
     const b = await bundleCampaign(out(), 'c', await releaseCheck(root, dir(), AS_OF));
     const sums = readFileSync(b.sums, 'utf8');
     expect(sums).toMatch(/^[0-9a-f]{64} {2}c\/ckb\/testimony-card-square-karwan\.png\.alt\.txt$/m);
-    expect(b.entries).toBe(6 + 4 + 3); // 6 assets, 4 sidecars, contact sheet, manifest, SHA256SUMS
+    expect(b.entries).toBe(8 + 6 + 3); // assets (poster PDF and PNG, card, testimony card, in 2 locales), PNG sidecars, contact sheet, manifest, SHA256SUMS
     write(['en']);
     const r = await build({ root, campaignDir: dir(), out: out(), asOf: AS_OF });
     expect(r.errors).toEqual([]);

@@ -99,8 +99,8 @@ describe('a partner campaign with a brand kit, two partner logos and a hero imag
   it('builds every asset in five scripts with exit 0, the variants named in the file', () => {
     expect(report.errors.map((e) => e.message)).toEqual([]);
     expect(report.exitCode).toBe(0);
-    // per locale: 2 posters + 2 cards + 1 photo story + 2 testimonies x 2 card formats
-    expect(report.assets).toHaveLength(5 * 9);
+    // per locale: 2 posters + the A4 poster's PNG + 2 cards + 1 photo story + 2 testimonies x 2 card formats
+    expect(report.assets).toHaveLength(5 * 10);
     const paths = report.assets.map((a) => a.path);
     expect(paths).toContain('ur/social-card-story-photo.png');
     expect(paths).toContain('ckb/testimony-card-square-photo-eleven-days.png');

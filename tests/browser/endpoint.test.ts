@@ -108,8 +108,8 @@ describe('--browser-endpoint', () => {
     expect(remote.code, remote.stderr).toBe(0);
     const a = filesOf('out-launched');
     const b = filesOf('out-remote');
-    // Cards with the photo, in Sorani and English, and a print PDF.
-    expect(Object.keys(a).filter((f) => f.endsWith('.png')).length, Object.keys(a).join(' ')).toBe(4);
+    // Cards with the photo and the posters' sharing PNGs, in Sorani and English, and a print PDF.
+    expect(Object.keys(a).filter((f) => f.endsWith('.png')).length, Object.keys(a).join(' ')).toBe(6);
     expect(Object.keys(a).some((f) => f.endsWith('.pdf'))).toBe(true);
     expect(b).toEqual(a);
     expect(alive(chrome)).toBe(true);

@@ -37,15 +37,15 @@ describe('a partner campaign in six languages', () => {
   it('builds every planned asset with exit 0', () => {
     expect(report.errors.map((e) => e.message)).toEqual([]);
     expect(report.exitCode).toBe(0);
-    // 6 locales × (2 posters + 4 social cards + 2 testimonies × 2 card formats + 2 leaflets: A5, trifold)
-    expect(report.stats.planned).toBe(72);
-    expect(report.assets).toHaveLength(72);
+    // 6 locales × (2 posters + the A4 poster's PNG + 4 social cards + 2 testimonies × 2 card formats + 2 leaflets: A5, trifold)
+    expect(report.stats.planned).toBe(78);
+    expect(report.assets).toHaveLength(78);
     const files = listFiles(path.join(out, 'honest-roads')).filter(
       (f) => f !== 'manifest.json' && f !== 'index.html' && !f.endsWith('.alt.txt'),
     );
-    expect(files).toHaveLength(72);
-    // Each of the 48 PNG cards has its alt-text sidecar.
-    expect(listFiles(path.join(out, 'honest-roads')).filter((f) => f.endsWith('.png.alt.txt'))).toHaveLength(48);
+    expect(files).toHaveLength(78);
+    // Each of the 48 PNG cards and the 6 posters' sharing PNGs has its alt-text sidecar.
+    expect(listFiles(path.join(out, 'honest-roads')).filter((f) => f.endsWith('.png.alt.txt'))).toHaveLength(54);
   });
 
   it('every word of every PDF leaves ink on its page (rendered with and without the text layer)', () => {

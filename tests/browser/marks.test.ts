@@ -159,7 +159,7 @@ describe('build --marks', () => {
     const off = await cli(['build', 'campaigns/c', '--as-of', AS_OF, '--out', 'marked', '--json']);
     const r = JSON.parse(off.stdout) as { stats: { rendered: number; cached: number } };
     expect(r.stats.rendered).toBe(pdfs.length);
-    expect(r.stats.cached).toBe(2);
+    expect(r.stats.cached).toBe(4); // the social cards and the posters' sharing PNGs
     expect(readFileSync(file('marked', 'ckb/poster-a4.pdf')).equals(readFileSync(file('plain', 'ckb/poster-a4.pdf')))).toBe(true);
     expect(bytes.equals(readFileSync(file('plain', 'ckb/poster-a4.pdf')))).toBe(false);
   });

@@ -48,6 +48,7 @@ describe('sample campaign safe-journeys', () => {
       for (const f of [
         'poster-a3.pdf',
         'poster-a4.pdf',
+        'poster-a4.png',
         'leaflet-a5.pdf',
         'social-card-square.png',
         'social-card-portrait.png',
@@ -63,7 +64,7 @@ describe('sample campaign safe-journeys', () => {
     }
     expect(files).toContain('manifest.json');
     expect(files.filter((f) => f.includes('.staging') || f.includes('.tmp-'))).toEqual([]);
-    expect(report.stats).toMatchObject({ planned: 44, rendered: 44, refused: 0 });
+    expect(report.stats).toMatchObject({ planned: 48, rendered: 48, refused: 0 });
   });
 
   it('renders PNGs at the exact pixel sizes', async () => {
@@ -138,7 +139,7 @@ describe('sample campaign safe-journeys', () => {
       assets: { path: string; sha256: string; bytes: number; consent_ids: string[]; testimonies: string[]; template: string }[];
       built_at?: string;
     };
-    expect(m.assets).toHaveLength(44);
+    expect(m.assets).toHaveLength(48);
     for (const a of m.assets) {
       const bytes = readFileSync(path.join(dir, a.path));
       expect(sha256(bytes)).toBe(a.sha256);
@@ -153,9 +154,9 @@ describe('sample campaign safe-journeys', () => {
   it('rebuilds nothing when nothing changed, and renders byte-identical files without the cache', async () => {
     const before = Object.fromEntries(listFiles(dir).map((f) => [f, sha256(readFileSync(path.join(dir, f)))]));
     const again = await build({ root: REPO, campaignDir, out, asOf: '2026-11-28', locales: ['ckb', 'en'] });
-    expect(again.stats).toMatchObject({ rendered: 0, cached: 22 });
+    expect(again.stats).toMatchObject({ rendered: 0, cached: 24 });
     const fresh = await build({ root: REPO, campaignDir, out, asOf: '2026-11-28', locales: ['ckb'], cache: false });
-    expect(fresh.stats).toMatchObject({ rendered: 11, cached: 0 });
+    expect(fresh.stats).toMatchObject({ rendered: 12, cached: 0 });
     const after = Object.fromEntries(listFiles(dir).map((f) => [f, sha256(readFileSync(path.join(dir, f)))]));
     expect(after).toEqual(before);
   });
@@ -167,9 +168,9 @@ describe('sample campaign safe-journeys', () => {
     const b = await bundleCampaign(out, 'safe-journeys', release);
     expect(a.refusals).toEqual([]);
     expect(readFileSync(b.zip).equals(first)).toBe(true);
-    expect(a.entries).toBe(79); // 44 assets, the alt-text sidecars of the 32 PNGs, contact sheet, manifest, SHA256SUMS
+    expect(a.entries).toBe(87); // 48 assets, the alt-text sidecars of the 36 PNGs, contact sheet, manifest, SHA256SUMS
     const check = execFileSync('sha256sum', ['-c', path.join('safe-journeys', 'SHA256SUMS')], { cwd: out, encoding: 'utf8' });
-    expect(check.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(78);
+    expect(check.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(86);
     const listing = await zipEntries(a.zip);
     expect(listing.every((e) => e.mtime === '1980-01-01T00:00:00.000Z')).toBe(true);
     expect(listing.slice(0, 2).map((e) => e.name)).toEqual(['safe-journeys/ar/leaflet-a5.pdf', 'safe-journeys/ar/poster-a3.pdf']);

@@ -161,11 +161,15 @@ describe('scripts', () => {
     expect(r.exitCode).toBe(0);
     expect(listFiles(path.join(out, 'pseudo'))).toEqual([
       'ar-XB/poster-a4.pdf',
+      'ar-XB/poster-a4.png',
+      'ar-XB/poster-a4.png.alt.txt',
       'ar-XB/social-card-link.png',
       'ar-XB/social-card-link.png.alt.txt',
       'ar-XB/social-card-square.png',
       'ar-XB/social-card-square.png.alt.txt',
       'en-XA/poster-a4.pdf',
+      'en-XA/poster-a4.png',
+      'en-XA/poster-a4.png.alt.txt',
       'en-XA/social-card-link.png',
       'en-XA/social-card-link.png.alt.txt',
       'en-XA/social-card-square.png',

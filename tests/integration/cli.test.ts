@@ -24,7 +24,7 @@ describe('init and doctor', () => {
     expect(files.filter((f) => f.includes('safe-journeys'))).toEqual([]);
     const check = await cli(['check', 'campaigns/safe-routes'], dir);
     // 2 posters, 4 social cards, 1 leaflet; no testimonies yet, so no testimony cards.
-    expect(check.stderr).toMatch(/done check: 7 planned/);
+    expect(check.stderr).toMatch(/done check: 8 planned/);
     expect(check.code).toBe(0);
     const again = await cli(['init', dir]);
     expect(again.code).toBe(2);
