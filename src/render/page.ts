@@ -274,7 +274,9 @@ export async function renderAsset(
     await timeStage('setContent', () => page.setContent(html, { waitUntil: 'load', timeout: pool.timeoutMs }));
     const seen = await settle(page, session, format);
     const raw = await timeStage('capture', () => capture(page, format, px, seen.images > 0, pool.timeoutMs));
-    if (seen.images > 0 && format.output !== 'pdf') session.retire = true;
+    // A page that painted an image is not reused (pool.ts PageSession.retire): the decoded image
+    // stays cached at the scale it was drawn, PDF or PNG, and the next raster would inherit it.
+    if (seen.images > 0) session.retire = true;
     return { raw, seen, blocked: [...session.blocked], navigations: [...session.navigations] };
   });
   const { raw, seen: withImages, blocked, navigations } = captured;

@@ -33,7 +33,7 @@ export interface PageSession {
   /** The viewport and media type last set on the page ("1080x1080 screen"). */
   emulated?: string;
   /**
-   * Set by a job that painted a photo into a raster image: the page is closed after the job,
+   * Set by a job that painted an image (a photo, a logo): the page is closed after the job,
    * never reused. Chromium keeps decoded images at the scale they were first drawn, so a page
    * that had shown the photo at another size (the story card) painted the square card with
    * another resampling of it: same input, other bytes, depending on which asset the page
