@@ -142,7 +142,7 @@ describe('contact sheet', () => {
         Promise.all(Array.from(document.images).map((i) => (i.complete ? null : new Promise((r) => (i.onload = i.onerror = r))))),
       );
       const images = await page.evaluate(() => Array.from(document.images).map((i) => ({ src: i.getAttribute('src'), w: i.naturalWidth })));
-      expect(images.length).toBe(5); // the square cards of en, ckb, ps and the testimony cards of en, ckb (PDFs are linked)
+      expect(images.length).toBe(8); // the square cards and the posters' sharing PNGs of en, ckb, ps, and the testimony cards of en, ckb (PDFs are linked)
       for (const i of images) expect(i.w, i.src ?? '').toBeGreaterThan(0);
       const dir = `file://${out()}/`;
       for (const r of requests) expect(r.startsWith(dir), r).toBe(true);

@@ -91,7 +91,7 @@ describe('a campaign saved by Notepad (CRLF and BOM)', () => {
     const [a, b] = outs.map((o) => path.join(root, o, 'c'));
     const names = listFiles(a!);
     expect(listFiles(b!)).toEqual(names);
-    expect(names.length).toBe(6 + 4 + 1);
+    expect(names.length).toBe(6 + 4 + 2); // assets, PNG sidecars, manifest, contact sheet
     for (const n of names) expect(readFileSync(path.join(b!, n)).equals(readFileSync(path.join(a!, n))), n).toBe(true);
   });
 });
