@@ -252,8 +252,7 @@ export class RenderPool {
   }
 
   private async replace(slot: Slot): Promise<Slot> {
-    this.forget(slot);
-    await slot.context.close().catch(() => undefined);
+    await this.forget(slot);
     return this.createSlot();
   }
 
@@ -296,18 +295,25 @@ export class RenderPool {
     }
   }
 
-  /** A slot about to be closed: nothing of it stays (pages retired after photos come and go all build long). */
-  private forget(slot: Slot): void {
+  /**
+   * Close a slot's context: nothing of it stays (pages retired after images come and go all build
+   * long). Its id is kept while the close failed (a dropped connection): the reconnect closes
+   * that context on the remote then.
+   */
+  private async forget(slot: Slot): Promise<void> {
     this.slots.delete(slot);
-    if (slot.context.id) this.contextIds.delete(slot.context.id);
+    const closed = await slot.context.close().then(
+      () => true,
+      () => false,
+    );
+    if (closed && slot.context.id) this.contextIds.delete(slot.context.id);
   }
 
   /** Close a page for good; a job waiting for one makes a new one. */
   private async discard(slot: Slot): Promise<void> {
-    this.forget(slot);
     this.created--;
     this.waiters.shift()?.(undefined);
-    await slot.context.close().catch(() => undefined);
+    await this.forget(slot);
   }
 
   /** The browser's process id (for memory measurements); undefined for a remote browser. */
