@@ -126,10 +126,13 @@ describe('input keys change for exactly the assets an edit can change', () => {
   it('plans the assets the cases below count on', () => {
     expect(all).toEqual([
       'ar/poster-a4.pdf',
+      'ar/poster-a4.png',
       'ar/social-card-square.png',
       'ckb/poster-a4.pdf',
+      'ckb/poster-a4.png',
       'ckb/social-card-square.png',
       'en/poster-a4.pdf',
+      'en/poster-a4.png',
       'en/social-card-square.png',
       'en/testimony-card-square-karwan.png',
       'en/testimony-card-square-shirin.png',
@@ -211,7 +214,7 @@ describe('input keys change for exactly the assets an edit can change', () => {
     expect(changed).toEqual(all.filter((p) => p.endsWith('-karwan.png')));
   });
 
-  it('another as-of date changes the print assets only (their edition code and PDF date), not the cards', async () => {
+  it('another as-of date changes the print assets only (their edition code and PDF date; the poster PNG shows the code too), not the cards', async () => {
     const a = (await inputKeys('2026-06-01')).keys;
     const b = (await inputKeys('2026-06-02')).keys;
     expect(
@@ -219,7 +222,7 @@ describe('input keys change for exactly the assets an edit can change', () => {
         .filter(([p, k]) => a.get(p) !== k)
         .map(([p]) => p)
         .sort(),
-    ).toEqual(all.filter((p) => p.endsWith('.pdf')));
+    ).toEqual(all.filter((p) => p.includes('/poster-')));
   });
 });
 

@@ -92,7 +92,8 @@ export function inputKeyer(ctx: InputKeyContext): InputKeyer {
       job.variant,
       job.testimonyId ?? null,
       job.pieces.map(pieceDigest),
-      job.channel === 'print' ? (ctx.inputs.editionDate ?? null) : null,
+      // The edition code is printed by print templates (document.ts), the poster's sharing PNG included.
+      job.template.channel === 'print' ? (ctx.inputs.editionDate ?? null) : null,
       pdf ? ctx.pdfDate.toISOString() : null,
       pdf && ctx.marks ? ctx.marks.asOf : null,
     ]);
