@@ -178,8 +178,9 @@ export { sha256 };
  * Text of a PDF in logical order. pdftotext -raw prints right-to-left lines as runs in visual
  * order, each wrapped in bidi embedding marks; reversing the runs gives the logical order.
  */
-export function pdfTextLogical(file: string): string {
-  const raw = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
+export function pdfTextLogical(file: string, page?: number): string {
+  const only = page === undefined ? [] : ['-f', String(page), '-l', String(page)];
+  const raw = execFileSync('pdftotext', ['-raw', ...only, file, '-'], { encoding: 'utf8' });
   return raw
     .split('\n')
     .map((line) =>
@@ -226,8 +227,13 @@ export function missingWords(pdf: string, expected: string): string[] {
  * PDF can prove: every letter is there, as Unicode, as many times as the text has it.
  */
 export function missingLetters(pdf: string, expected: string): string[] {
+  return missingLettersIn(squash(pdfTextLogical(pdf)), expected);
+}
+
+/** Letters of `expected` missing from `hay` (squashed text), counted with multiplicity. */
+export function missingLettersIn(hay: string, expected: string): string[] {
   const have = new Map<string, number>();
-  for (const c of squash(pdfTextLogical(pdf))) have.set(c, (have.get(c) ?? 0) + 1);
+  for (const c of hay) have.set(c, (have.get(c) ?? 0) + 1);
   const missing: string[] = [];
   for (const c of squash(expected).replace(/[.,،:;!?۔«»"“”]/g, '')) {
     const n = have.get(c) ?? 0;

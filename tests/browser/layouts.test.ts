@@ -6,7 +6,7 @@ import puppeteer from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildReport, build } from '../../src/pipeline/run.js';
-import { campaignMd, listFiles, makeProject, REPO, squash, writeFiles } from '../helpers.js';
+import { campaignMd, listFiles, makeProject, missingLettersIn, pdfTextLogical, REPO, squash, writeFiles } from '../helpers.js';
 import { contrastRatio } from '../../src/pipeline/contrast.js';
 import { hiddenWords } from '../ink.js';
 
@@ -358,38 +358,13 @@ describe('an A5 cover holds an ordinary long headline in any script, and an Engl
     const report = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
     return { report, pdf: (l: string) => path.join(out, id, l, 'leaflet-a5.pdf') };
   };
-  // The cover's text in logical order (right-to-left runs put back, as pdfTextLogical does).
-  const coverText = (pdf: string) =>
-    squash(
-      execFileSync('pdftotext', ['-raw', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' })
-        .split('\n')
-        .map((line) =>
-          /[\u202A-\u202E]/.test(line)
-            ? line
-                .split(/[\u202A-\u202E]/)
-                .filter(Boolean)
-                .reverse()
-                .join('')
-            : line,
-        )
-        .join('\n'),
-    );
+  // The cover's text in logical order (right-to-left runs put back).
+  const coverText = (pdf: string) => squash(pdfTextLogical(pdf, 1));
   const missingWordsIn = (hay: string, expected: string) =>
     expected
       .split(/\s+/)
       .map((w) => w.replace(/[.,،:;!?۔«»"“”]/g, ''))
       .filter((w) => w.length > 1 && !hay.includes(squash(w)));
-  const missingLettersIn = (hay: string, expected: string) => {
-    const have = new Map<string, number>();
-    for (const c of hay) have.set(c, (have.get(c) ?? 0) + 1);
-    const missing: string[] = [];
-    for (const c of squash(expected).replace(/[.,،:;!?۔«»"“”]/g, '')) {
-      const n = have.get(c) ?? 0;
-      if (n === 0) missing.push(c);
-      else have.set(c, n - 1);
-    }
-    return missing;
-  };
   beforeAll(() => ({ root, cleanup } = makeProject()));
   afterAll(() => cleanup());
 
