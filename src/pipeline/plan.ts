@@ -132,6 +132,8 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
           for (const group of gatherFor) {
             const testimonyId = perTestimony ? group[0]!.id : undefined;
             const rel = assetPath(locale, template.name, named(fname), format.output, testimonyId);
+            // Where a refusal applies, as reported (after the testimony, consent id, rule and reason).
+            const where = { asset: rel, locale, template: template.name, format: fname };
             const pieces: TestimonyPiece[] = [];
             let blocked = false;
             for (const t of group) {
@@ -150,10 +152,7 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
                     consent_id: c?.id ?? t.consentId ?? null,
                     rule,
                     reason: `${gate.reasons[i] ?? RULES[rule]}${rule === 'consent-invalid' ? ` (${t.file}:${t.consentInvalid?.line ?? '?'})` : ''}`,
-                    asset: rel,
-                    locale,
-                    template: template.name,
-                    format: fname,
+                    ...where,
                   });
                 }
                 if (!opts.skipRefused) blocked = true;
@@ -195,10 +194,7 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
                   consent_id: c!.id,
                   rule: 'denylist',
                   reason: RULES.denylist,
-                  asset: rel,
-                  locale,
-                  template: template.name,
-                  format: fname,
+                  ...where,
                 });
                 if (!opts.skipRefused) blocked = true;
                 continue;
