@@ -180,7 +180,11 @@ export { sha256 };
  */
 export function pdfTextLogical(file: string, page?: number): string {
   const only = page === undefined ? [] : ['-f', String(page), '-l', String(page)];
-  const raw = execFileSync('pdftotext', ['-raw', ...only, file, '-'], { encoding: 'utf8' });
+  return logicalOrder(execFileSync('pdftotext', ['-raw', ...only, file, '-'], { encoding: 'utf8' }));
+}
+
+/** pdftotext -raw output put in logical order: each line's bidi-marked runs reversed (see pdfTextLogical). */
+export function logicalOrder(raw: string): string {
   return raw
     .split('\n')
     .map((line) =>

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildReport, build } from '../../src/pipeline/run.js';
-import { campaignMd, makeProject, REPO, squash, testimonyMd, writeFiles } from '../helpers.js';
+import { campaignMd, logicalOrder, makeProject, REPO, squash, testimonyMd, writeFiles } from '../helpers.js';
 import { wordBoxes } from '../ink.js';
 
 /**
@@ -21,23 +21,7 @@ function pages(pdf: string): number {
 
 /** Each page's text in logical order (right-to-left runs put back, as pdfTextLogical does). */
 function pageTexts(pdf: string): string[] {
-  return execFileSync('pdftotext', ['-raw', pdf, '-'], { encoding: 'utf8' })
-    .split('\f')
-    .slice(0, pages(pdf))
-    .map((page) =>
-      page
-        .split('\n')
-        .map((line) =>
-          /[\u202A-\u202E]/.test(line)
-            ? line
-                .split(/[\u202A-\u202E]/)
-                .filter(Boolean)
-                .reverse()
-                .join('')
-            : line,
-        )
-        .join('\n'),
-    );
+  return execFileSync('pdftotext', ['-raw', pdf, '-'], { encoding: 'utf8' }).split('\f').slice(0, pages(pdf)).map(logicalOrder);
 }
 
 function pageText(pdf: string, n: number): string {
