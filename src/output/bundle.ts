@@ -305,7 +305,7 @@ export async function mergeShards(
       throw new CampaignPressError('path-not-found', `shard folder ${d} does not exist`, { file: d });
     }
     for (const n of names) {
-      const m = await readManifest(path.join(d, n));
+      const m = await readManifest(path.join(d, n), d);
       if (m) manifests.push({ dir: path.join(d, n), m });
     }
   }

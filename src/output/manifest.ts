@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { RULES, type Refusal, type RuleCode } from '../consent/gate.js';
 import { CampaignPressError } from '../errors.js';
 import { buildDate } from '../util/dates.js';
+import { readTextInside } from '../util/files.js';
 import { VERSION } from '../version.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
@@ -149,18 +150,25 @@ export function parseManifest(text: string, file: string): Manifest {
   });
 }
 
-/** The manifest in `dir`, or undefined when there is none. A manifest that does not parse throws. */
-export async function readManifest(dir: string): Promise<Manifest | undefined> {
+/**
+ * The manifest in `dir`, or undefined when there is none. A manifest that does not parse throws.
+ * Read through the safe reader, inside `root` (the shard folder for a merge) and through no
+ * symbolic link: a manifest.json linked to another file is refused, not followed.
+ */
+export async function readManifest(dir: string, root = dir): Promise<Manifest | undefined> {
   const file = path.join(dir, 'manifest.json');
-  let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    await fs.lstat(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
   }
+  const { text } = readTextInside(root, path.relative(root, file), { noLinks: true, maxBytes: MAX_MANIFEST_BYTES });
   return parseManifest(text, file);
 }
+
+/** A manifest lists each asset in a few hundred bytes: 64 MB is far beyond any real release. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 /** The sidecar files of an asset (its alt text), with their bytes: written, checksummed and bundled with it. */
 export function sidecars(a: ManifestAsset): { path: string; bytes: Buffer }[] {

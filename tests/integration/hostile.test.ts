@@ -636,6 +636,28 @@ describe('bundle --merge with a hostile shard manifest', () => {
       expect(listFiles(path.join(path.dirname(root), 'victim'))).toEqual([]);
     });
   }
+
+  for (const [where, message] of [
+    ['outside the shard folder', 'shard-1/c/manifest.json resolves (through a symbolic link) outside shard-1'],
+    ['inside the shard folder', 'shard-1/c/manifest.json is reached through a symbolic link'],
+  ] as const) {
+    it(`a manifest.json that is a symbolic link ${where} (to a manifest the control merges) is refused, not followed`, () => {
+      writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
+      shard('c', 'en/social-card-square.png');
+      // The very manifest the control merges, moved away and linked back in.
+      const file = path.join(root, 'shard-1', 'c', 'manifest.json');
+      const text = readFileSync(file, 'utf8');
+      const target = where.startsWith('outside') ? secretOutside('manifest.json', text) : path.join(root, 'shard-1', 'kept.json');
+      writeFileSync(target, text);
+      replaceWithLink(file, target);
+      const before = around();
+      const r = cli(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(around()).toEqual(before);
+      expect(listFiles(path.join(root, 'release'))).toEqual([]);
+    });
+  }
 });
 
 describe('errors name the line of the input itself', () => {
