@@ -22,6 +22,8 @@ export interface DocUnit {
   id: string;
   text: string;
   note: string;
+  /** A unit the translation may leave out (the pseudonym, which may stay as the source writes it). */
+  optional?: boolean;
 }
 
 export interface Doc {
@@ -144,7 +146,7 @@ export function documentsFor(
       }
       const context = [`Testimony "${t.id}"`];
       const name = t.data.consent?.identity.display_name;
-      if (name) context.push(`shown as ${name} (a pseudonym: keep it as it is)`);
+      if (name) context.push(`shown as ${name} (a pseudonym, not the person’s name)`);
       const cw = t.data.content_warning;
       if (cw && cw !== 'none') context.push(`content warning: ${WARNINGS[cw] ?? cw}`);
       const note = (field: string) => `${context.join('; ')}. ${field}`;
@@ -153,6 +155,16 @@ export function documentsFor(
       const units: DocUnit[] = [{ id: 'title', text: t.data.title, note: note('Title.') }];
       const fields = new Map(bu.existing);
       if (ttr?.title) fields.set('title', ttr.title);
+      if (name) {
+        // The card prints the pseudonym; a translation may write it in its own script (never the real name).
+        units.push({
+          id: 'display_name',
+          text: name,
+          note: note('The pseudonym the card shows, written in this language (optional). Never the real name.'),
+          optional: true,
+        });
+        if (ttr?.display_name) fields.set('display_name', ttr.display_name);
+      }
       if (t.data.quote && gate.quote === 'verbatim') {
         units.push({ id: 'quote', text: t.data.quote, note: note('Quote, in the person’s own words.') });
         if (ttr?.quote) fields.set('quote', ttr.quote);
@@ -223,7 +235,7 @@ export function composeTranslation(doc: Doc, values: Map<string, string>, status
   const id = doc.testimony?.id ?? doc.campaign.id;
   const fm = [`translation_of: ${id}`, `source_sha256: "${doc.sourceSha256}"`, `status: ${status}`];
   if (doc.testimony) {
-    for (const f of ['title', 'quote', 'paraphrase']) {
+    for (const f of ['title', 'quote', 'paraphrase', 'display_name']) {
       const v = values.get(f);
       if (v !== undefined) fm.push(YAML.stringify({ [f]: v }, { lineWidth: 0 }).trimEnd());
     }

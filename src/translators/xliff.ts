@@ -12,6 +12,8 @@ import { CodeWriter, type Code, decodeTarget, encodeLabel, labelCodes, labelTarg
 import { composeTranslation, type Doc, documentsFor, encodeMarkdown, markdownCodes } from './documents.js';
 import { RAW_SYNTAX_RE } from '../i18n/keys.js';
 import type { RuleCode } from '../consent/gate.js';
+import { findDenied } from '../consent/denylist.js';
+import { deniedHashes } from '../consent/inputs.js';
 import { addStates, reviewOf, scanStates, stateFor } from './xliff-states.js';
 
 export type { XliffFormat } from './segments.js';
@@ -456,7 +458,11 @@ function importDocument(
 ): ImportedNamespace | undefined {
   const fresh = doc.existing && !doc.existing.stale ? doc.existing : undefined;
   const values = new Map(fresh?.fields ?? []);
-  const reviewed = new Map([...values.keys()].map((k) => [k, fresh?.status === 'reviewed']));
+  // The pseudonym translates no source text, so a stale file's spelling of it stays.
+  const kept = doc.existing?.fields.get('display_name');
+  if (!fresh && kept !== undefined) values.set('display_name', kept);
+  const reviewed = new Map([...values.keys()].map((k) => [k, doc.existing?.status === 'reviewed' && (!!fresh || k === 'display_name')]));
+  const denied = deniedHashes(doc.campaign);
   const byId = new Map(doc.units.map((u) => [u.id, u]));
   let translated = 0;
   let skipped = 0;
@@ -505,6 +511,11 @@ function importDocument(
       refuse('segment-invalid', text === '' ? 'is empty' : 'has a line break; a paragraph is one unit');
       continue;
     }
+    if (findDenied(text, denied)) {
+      // Caught here, before the file is written; the build would refuse the testimony (exit 3).
+      refuse('denylist', 'holds a term on the deny-list (not shown): write the pseudonym, never the real name or place');
+      continue;
+    }
     if (fresh?.status === 'reviewed' && review === 'draft' && values.get(id) !== undefined && values.get(id) !== text) {
       refuse(
         'reviewed-kept',
@@ -529,7 +540,7 @@ function importDocument(
       rule: 'stale-unreviewed',
       reason: 'is unchanged from a translation of an older source: review it against the new source and mark it final or signed-off',
     });
-  const missing = doc.units.filter((u) => !values.has(u.id) && !staleUnchanged.includes(u.id));
+  const missing = doc.units.filter((u) => !u.optional && !values.has(u.id) && !staleUnchanged.includes(u.id));
   if (staleUnchanged.length) refusedHere++;
   if (missing.length || refusedHere) {
     for (const u of missing)
@@ -548,7 +559,7 @@ function importDocument(
       });
     return undefined;
   }
-  const status = doc.units.every((u) => reviewed.get(u.id)) ? 'reviewed' : 'draft';
+  const status = doc.units.every((u) => (u.optional && !values.has(u.id)) || reviewed.get(u.id)) ? 'reviewed' : 'draft';
   return {
     locale,
     namespace: doc.key,

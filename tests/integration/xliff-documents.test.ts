@@ -2,6 +2,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { translatableSha256 } from '../../src/campaign/staleness.js';
+import { hashTerm } from '../../src/consent/denylist.js';
 import { makeProject, REPO, runCli } from '../helpers.js';
 
 /** The campaign description and testimonies as XLIFF segments, gated by consent. */
@@ -207,5 +208,55 @@ describe('documents as segments', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/brother-at-sea:title\s+reviewed-kept/);
     expect(readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe('the pseudonym in the translation\'s script', () => {
+  const file = () => path.join(root, CAMP, 'testimonies', 'brother-at-sea.ckb.md');
+  /** The ckb export with a target for brother-at-sea's display_name unit, as a CAT tool saves it. */
+  async function withDisplayName(target: string) {
+    const xml = (await exportCkb()).stdout;
+    const block = fileBlock(xml, 'campaigns/safe-journeys/testimonies/brother-at-sea.ckb.md');
+    const unit = /<unit id="display_name">[\s\S]*?<\/unit>/.exec(block)![0];
+    expect(unit).toContain('<source>Hawre*</source>');
+    const filled = unit.replace('<source>Hawre*</source>', `<source>Hawre*</source>\n        <target>${target}</target>`);
+    return xml.replace(block, block.replace(unit, filled));
+  }
+
+  it('is exported as an optional unit and written into the translation; the rest of the file is kept', async () => {
+    const before = readFileSync(file(), 'utf8');
+    expect(before).not.toContain('display_name');
+    const r = await importXml(await withDisplayName('هاوڕێ*'));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const after = readFileSync(file(), 'utf8');
+    expect(after).toContain('display_name: هاوڕێ*');
+    // Title, quote, paraphrase and the body's words are as they were (import rewrites the file whole:
+    // a paragraph on one line, the hash of the translatable fields).
+    const fields = (t: string) => t.split('\n').filter((l) => /^(title|quote|paraphrase|status|translation_of): /.test(l));
+    expect(fields(after)).toEqual(fields(before));
+    const body = (t: string) => t.split(/^---$/m)[2]!.replace(/\s+/g, ' ').trim();
+    expect(body(after)).toBe(body(before));
+    // Exported again, the unit carries the spelling; imported again, nothing changes.
+    const again = (await exportCkb()).stdout;
+    expect(again).toMatch(/<source>Hawre\*<\/source>\s*<target>هاوڕێ\*<\/target>/);
+    expect((await importXml(again)).code).toBe(0);
+    expect(readFileSync(file(), 'utf8')).toBe(after);
+  });
+
+  it('a real name typed as the pseudonym (with a possessive) is refused at import, never shown, and nothing is written', async () => {
+    // Hashes of the translatable fields first, so that a deny-list entry leaves the translation current.
+    expect((await cli(['locales', 'stamp', '-l', 'ckb'])).code).toBe(0);
+    const src = path.join(root, CAMP, 'testimonies', 'brother-at-sea.md');
+    // The family's real name, on the consent record's deny-list as its digest.
+    writeFileSync(src, readFileSync(src, 'utf8').replace('denylist_sha256: []', `denylist_sha256: ["${hashTerm('کاروان')}"]`));
+    const before = readFileSync(file());
+    const r = await importXml(await withDisplayName('کاروانی'));
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/display_name holds a term on the deny-list \(not shown\)/);
+    expect(r.stdout + r.stderr).not.toContain('کاروان');
+    expect(readFileSync(file()).equals(before)).toBe(true);
+    // Control: the pseudonym spelt in Sorani is written under the same deny-list.
+    expect((await importXml(await withDisplayName('هاوڕێ*'))).code).toBe(0);
+    expect(readFileSync(file(), 'utf8')).toContain('display_name: هاوڕێ*');
   });
 });
