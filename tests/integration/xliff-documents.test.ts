@@ -211,7 +211,7 @@ describe('documents as segments', () => {
   });
 });
 
-describe('the pseudonym in the translation\'s script', () => {
+describe("the pseudonym in the translation's script", () => {
   const file = () => path.join(root, CAMP, 'testimonies', 'brother-at-sea.ckb.md');
   /** The ckb export with a target for brother-at-sea's display_name unit, as a CAT tool saves it. */
   async function withDisplayName(target: string) {
