@@ -11,6 +11,7 @@ import { CampaignPressError } from '../errors.js';
 import type { RenderJob, TestimonyPiece } from './plan.js';
 import { brandColours } from './contrast.js';
 import { markSources, resolveSource } from './sources.js';
+import { isolateLtrRuns } from '../templates/bidi.js';
 import { pickLocalized } from '../campaign/brand.js';
 
 /**
@@ -144,7 +145,11 @@ export function renderDocument(job: RenderJob, inp: DocumentInputs, contentKey?:
     context.campaign.body = campaign.body;
   }
   // Layout errors name the file and key of each text block's string (see sources.ts).
-  const bodyHtml = markSources(runTemplate(job.template, context), (k, t) => resolveSource(k, t, job, campaign, table));
+  // Phone numbers and addresses in right-to-left text keep their left-to-right order (templates/bidi.ts).
+  const bodyHtml = isolateLtrRuns(
+    markSources(runTemplate(job.template, context), (k, t) => resolveSource(k, t, job, campaign, table)),
+    entry.dir,
+  );
   refuseRawSyntax(job, bodyHtml, context.campaign.body, campaign);
   const title = translator.text(job.locale, 'campaign:title');
   const lineHeight = entry.line_height ?? (entry.script === 'Arab' ? 1.6 : 1.35);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildReport, build } from '../../src/pipeline/run.js';
@@ -38,6 +39,16 @@ const MESSAGES: Record<string, { headline: string; subline: string; cta: string 
 const LATIN = /[A-Za-z0-9]/g;
 const latinOf = (s: string) => (s.match(LATIN) ?? []).join('');
 const arabicFonts = (runs: FontRuns) => [...runs.keys()].filter((f) => !f.startsWith('NotoSans-'));
+
+/** Word boxes of page 1, as poppler lays them out (left to right on the page). */
+function words(file: string) {
+  const xml = execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', file, '-'], { encoding: 'utf8' });
+  return [...xml.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)<\/word>/g)].map((m) => ({
+    x: Number(m[1]),
+    y: Number(m[2]),
+    text: m[3]!,
+  }));
+}
 
 describe('Latin runs in Arabic-script text', () => {
   let root: string;
@@ -100,9 +111,66 @@ describe('Latin runs in Arabic-script text', () => {
     });
   }
 
+  for (const l of Object.keys(MESSAGES)) {
+    it(`${l}: the phone number's digit groups read left to right on one line; the web address is one piece`, () => {
+      const boxes = words(pdf(l));
+      const groups = MESSAGES[l]!.subline.match(/\d+(?: \d+)+/)![0].split(' ');
+      // Each group is a word of its own (the subline is the only text with these digits).
+      const found = groups.map((g) => boxes.find((b) => b.text.replace(/[^\d]/g, '') === g));
+      expect(found.every(Boolean), `${l}: ${groups} in ${boxes.map((b) => b.text).join(' ')}`).toBe(true);
+      const at = found.map((b) => b!);
+      for (const b of at) expect(Math.abs(b.y - at[0]!.y), `${l} same line`).toBeLessThan(1);
+      // In the order they are dialled: the first group leftmost (bidi alone puts it rightmost).
+      expect(
+        at.map((b) => b.x),
+        `${l} order`,
+      ).toEqual([...at.map((b) => b.x)].sort((a, b) => a - b));
+      expect(
+        boxes.some((b) => b.text.includes('www.safe-routes.org')),
+        `${l} address`,
+      ).toBe(true);
+    });
+  }
+
   it('control: a paragraph pinned to Vazirmatn draws its Latin in Vazirmatn, and the decoding sees it', async () => {
     const runs = await pdfTextByFont(pdf('ckb', 'probe-pinned-a6.pdf'));
     expect(latinOf(drawnIn(runs, /^Vazirmatn-/))).toContain('WhatsApp');
     expect([...runs.keys()].filter((f) => f.startsWith('NotoSans-'))).toEqual([]);
   });
+});
+
+/** The same for numbers written in the locale's own digits, which bidi treats otherwise (Arabic-Indic digits are "AN"). */
+describe('phone numbers in Arabic-Indic and Persian digits', () => {
+  const NUMBERS: Record<string, { subline: string; groups: string[] }> = {
+    ar: { subline: 'اتصلوا بنا مجاناً على الرقم ٠٧٥٠ ١٢٣ ٤٥٦٧ في أي وقت', groups: ['٠٧٥٠', '١٢٣', '٤٥٦٧'] },
+    fa: { subline: 'برای کمک رایگان با شماره ۰۹۱۲ ۳۴۵ ۶۷۸۹ تماس بگیرید', groups: ['۰۹۱۲', '۳۴۵', '۶۷۸۹'] },
+  };
+  let root: string;
+  let cleanup: () => void;
+  let out: string;
+  beforeAll(async () => {
+    ({ root, cleanup } = makeProject());
+    const dir = path.join(root, 'campaigns', 'digits');
+    writeFiles(dir, {
+      'campaign.md': campaignMd({ id: 'digits', locales: ['en', 'ar', 'fa'], outputs: '  - template: poster\n    formats: [a4]' }),
+    });
+    for (const [l, m] of Object.entries(NUMBERS))
+      writeFiles(path.join(root, 'locales', l), {
+        'digits.json': JSON.stringify({ headline: l === 'fa' ? 'پیش از سفر بپرسید' : 'اسأل قبل أن تسافر', subline: m.subline }),
+      });
+    out = path.join(root, 'out');
+    const report = await build({ root, campaignDir: dir, out, asOf: '2026-06-01', locales: ['ar', 'fa'] });
+    expect(report.errors.map((e) => e.message)).toEqual([]);
+  }, 300_000);
+  afterAll(() => cleanup());
+
+  for (const l of Object.keys(NUMBERS)) {
+    it(`${l}: the digit groups stand in the order they are dialled, left to right, on one line`, () => {
+      const boxes = words(path.join(out, 'digits', l, 'poster-a4.pdf'));
+      const at = NUMBERS[l]!.groups.map((g) => boxes.find((b) => b.text === g));
+      expect(at.every(Boolean), `${l}: ${boxes.map((b) => b.text).join(' ')}`).toBe(true);
+      for (const b of at) expect(Math.abs(b!.y - at[0]!.y)).toBeLessThan(1);
+      expect(at.map((b) => b!.x)).toEqual(at.map((b) => b!.x).sort((a, b) => a - b));
+    });
+  }
 });
