@@ -31,12 +31,15 @@ const { fontFile } = await dist('fonts/fonts.js');
 const { resolveBrowser } = await dist('render/chromium.js');
 const { ASSET_ORIGIN } = await dist('util/origin.js');
 const profile = await dist('util/profile.js').catch(() => undefined);
+const { planStep } = await dist('pipeline/steps/plan.js');
+const { resolveScope } = await dist('pipeline/steps/load.js');
+const { createManifest, renderManifest } = await dist('output/manifest.js');
 
 const quick = process.argv.includes('--quick');
 const jsonIdx = process.argv.indexOf('--json');
 // --only full,squares,memory: run some parts (for working on one figure; the README's run has all).
 const onlyIdx = process.argv.indexOf('--only');
-const parts = onlyIdx > 0 ? new Set(process.argv[onlyIdx + 1].split(',')) : new Set(['full', 'squares', 'memory']);
+const parts = onlyIdx > 0 ? new Set(process.argv[onlyIdx + 1].split(',')) : new Set(['full', 'squares', 'memory', 'noop']);
 const jsonOut = jsonIdx > 0 ? process.argv[jsonIdx + 1] : undefined;
 const say = (s) => process.stderr.write(`[bench] ${s}\n`);
 const AS_OF = '2026-11-28';
@@ -335,6 +338,41 @@ async function plainScript(docs, browserPerCard) {
   return (performance.now() - t0) / 1000;
 }
 
+/** Files of random bytes where a build writes each planned asset, and the manifest a build would write for them. */
+async function registerOutputs(project) {
+  const p = loadProject(project.dir, project.campaignDir);
+  const scope = resolveScope(p, { asOf: AS_OF });
+  const planned = await planStep(p, scope, { root: project.dir, skipRefused: true, strict: false }, new Diagnostics());
+  const campaignOut = path.join(project.dir, 'out', p.campaign.id);
+  const assets = planned.jobs.map(({ job, key, inputs, alt, warnings }) => {
+    const bytes = createHash('sha256').update(job.relPath).digest();
+    mkdirSync(path.dirname(path.join(campaignOut, job.relPath)), { recursive: true });
+    writeFileSync(path.join(campaignOut, job.relPath), bytes);
+    if (alt !== undefined) writeFileSync(path.join(campaignOut, `${job.relPath}.alt.txt`), `${alt}\n`);
+    return {
+      path: job.relPath,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      bytes: bytes.length,
+      ...(job.format.output === 'pdf' ? { pages: 1 } : { width: job.format.width, height: job.format.height }),
+      locale: job.locale,
+      template: job.template.name,
+      format: job.format.name,
+      output: job.format.output,
+      channel: job.channel,
+      consent_ids: job.pieces.map((x) => x.consentId).filter(Boolean),
+      testimonies: job.pieces.map((x) => x.id),
+      ...(alt !== undefined ? { alt } : {}),
+      key,
+      inputs,
+      ...(warnings?.length ? { warnings } : {}),
+    };
+  });
+  const m = createManifest(p.campaign.id, scope.asOf, scope.regions, assets, planned.refusals);
+  writeFileSync(path.join(campaignOut, 'manifest.json'), renderManifest(m));
+  say(`registered ${assets.length} assets without rendering them`);
+  return assets.length;
+}
+
 // ---------------------------------------------------------------- the run
 
 const sizes = quick ? { testimonies: 3, small: 2, large: 10, perCard: 3 } : { testimonies: 20, small: 7, large: 76, perCard: 10 };
@@ -405,6 +443,33 @@ if (parts.has('memory')) {
   result.memory_ratio_1000_vs_100 = round((m1000.node_mb + m1000.chromium_mb) / Math.max(1, m100.node_mb + m100.chromium_mb));
   result.memory_ratio_node = round(m1000.node_mb / Math.max(1, m100.node_mb));
   result.memory_ratio_chromium = round(m1000.chromium_mb / Math.max(1, m100.chromium_mb));
+}
+
+if (parts.has('noop')) {
+  // The no-op rebuild of about 1,000 assets alone, without rendering them first (hours on a loaded
+  // 2-core machine): each planned asset is registered as a file of random bytes where the build
+  // writes it, with the manifest entry the plan computes (path, sha256, content and input keys,
+  // alt text). A no-op rebuild hashes the files, never reads their pixels, so it does the same work.
+  say('no-op rebuild of about 1,000 registered assets (in-process and through the CLI)');
+  const project = makeProject(sizes.large, SQUARES);
+  const registered = await registerOutputs(project);
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const load = os.loadavg()[0];
+    const noop = await timedBuild('no-op rebuild (in-process)', project);
+    runs.push({ seconds: round(noop.seconds), load_1min: round(load), rendered: noop.stats?.rendered, steps_ms: noop.build_ms });
+  }
+  const cli = [];
+  for (let i = 0; i < 3; i++) {
+    const load = os.loadavg()[0];
+    const s = cliNoop(project);
+    say(`no-op rebuild through the CLI: ${s.toFixed(2)} s (load ${load.toFixed(1)})`);
+    cli.push({ seconds: round(s), load_1min: round(load) });
+  }
+  result.noop_about_1000 = { assets: registered, in_process: runs, cli };
+  // --keep: leave the project for profiling (`node --cpu-prof bin/campaign-press.js --root DIR build …`).
+  if (process.argv.includes('--keep')) say(`kept ${project.dir}`);
+  else project.cleanup();
 }
 
 const cpu = (args) => {

@@ -4,7 +4,9 @@ import type { LocaleTable } from '../i18n/table.js';
 import { displayPath, isDirInside, listInside, readBytesInside, readTextInside, resolveInside, sha256 } from '../util/files.js';
 import { parseJsonStrict } from '../util/structured.js';
 import { type BrandImage, brandTranslationWarnings, type HeroImage, type ResolvedBrand, resolveBrand, resolveHero } from './brand.js';
-import { parseFrontmatter } from './frontmatter.js';
+import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
+import type { ParseCache } from './parse-cache.js';
+import { countEvent } from '../util/profile.js';
 import { isFresh, translatableSha256 } from './staleness.js';
 import { lineOfPath, validate } from '../util/structured.js';
 import { deniedInputErrors, misroutedPhotoErrors } from '../consent/inputs.js';
@@ -93,7 +95,7 @@ const IN_LOCALES = { rootName: 'the locales folder' };
  * Load and validate a campaign folder. Reports every problem it finds in one pass
  * (ValidationErrors), each naming file:line and field.
  */
-export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir: string): Campaign {
+export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir: string, opts: { cache?: ParseCache } = {}): Campaign {
   const dir = path.resolve(campaignDir);
   const diag = new Diagnostics();
   const collect = (fn: () => void) => {
@@ -278,41 +280,43 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
     const shown = displayPath(file);
     collect(() => {
       const source = readTextInside(dir, file, IN_CAMPAIGN);
-      const tf = parseFrontmatter(source.text, shown);
-      const { value, consentInvalid } = validateTestimony(tf);
+      countEvent(`read: ${shown}`);
+      const fileSha256 = sha256(source.bytes);
+      const tf = parsedSource(source.text, shown, fileSha256, opts.cache);
+      const { value, consentInvalid } = tf;
       if (value.id !== parts[0]) {
         throw new CampaignPressError('id-mismatch', `id "${value.id}" does not match the file name "${parts[0]}"`, {
           file: shown,
-          line: lineOfPath(tf, ['id']),
+          line: tf.lineOf(['id']),
           field: 'id',
         });
       }
       const t: Testimony = {
         id: value.id,
         file: shown,
-        sha256: sha256(source.bytes),
+        sha256: fileSha256,
         contentSha256: translatableSha256({ title: value.title, quote: value.quote, paraphrase: value.paraphrase, body: tf.body }),
         bodyLine: tf.bodyLine,
         data: value,
         body: tf.body,
         translations: new Map(),
         fileName: name,
-        ...rawConsent(tf.data),
+        ...tf.raw,
         consentInvalid,
-        consentLine: consentInvalid?.line ?? (value.consent ? lineOfPath(tf, ['consent'], true) : undefined),
-        photoLine: value.photo ? lineOfPath(tf, ['photo']) : undefined,
+        consentLine: consentInvalid?.line ?? (value.consent ? tf.lineOf(['consent'], true) : undefined),
+        photoLine: value.photo ? tf.lineOf(['photo']) : undefined,
       };
       if (value.photo) {
         const photo = value.photo;
-        t.photoPath = resolveInside(dir, photo, { file: shown, line: lineOfPath(tf, ['photo']), field: 'photo' });
-        const where = { file: shown, line: lineOfPath(tf, ['photo']), field: 'photo' };
+        t.photoPath = resolveInside(dir, photo, { file: shown, line: tf.lineOf(['photo']), field: 'photo' });
+        const where = { file: shown, line: tf.lineOf(['photo']), field: 'photo' };
         t.photoSha256 = sha256(readBytesInside(dir, t.photoPath, { ...IN_CAMPAIGN, maxBytes: MAX_IMAGE_BYTES, where }).bytes);
       }
       const unknown = value.consent?.scope.locales.findIndex((l) => !table.has(l)) ?? -1;
       if (value.consent && unknown >= 0) {
         // Part of the consent block: it refuses this testimony, not the campaign.
         const field = `consent.scope.locales[${unknown}]`;
-        const line = lineOfPath(tf, ['consent', 'scope', 'locales', unknown]);
+        const line = tf.lineOf(['consent', 'scope', 'locales', unknown]);
         t.consentInvalid = {
           field,
           message: table.unknownLocale(value.consent.scope.locales[unknown]!, { file: shown, line, field }).message,
@@ -324,34 +328,37 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
       campaign.testimonies.push(t);
     });
   }
+  // By id: a release has a dozen translations of each of hundreds of testimonies.
+  const sources = new Map(campaign.testimonies.map((t) => [t.id, t]));
   for (const name of translations) {
     const [tid, lng] = name.slice(0, -3).split('.') as [string, string];
     const file = path.join(tdir, name);
     const shown = displayPath(file);
     collect(() => {
-      const tf = parseFrontmatter(readTextInside(dir, file, IN_CAMPAIGN).text, shown);
-      const { value, errors: errs } = validate(testimonyTranslationSchema, tf);
-      if (!value) throw new ValidationErrors(errs);
+      const text = readTextInside(dir, file, IN_CAMPAIGN);
+      countEvent(`read: ${shown}`);
+      const tf = parsedTranslation(text.text, shown, sha256(text.bytes), opts.cache);
+      const { value } = tf;
       if (!table.has(lng)) throw table.unknownLocale(lng, { file: shown }, 'locale in the file name');
-      const src = campaign.testimonies.find((t) => t.id === tid);
+      const src = sources.get(tid);
       if (!src || value.translation_of !== tid) {
         throw new CampaignPressError('id-mismatch', `translation_of "${value.translation_of}" has no source testimony ${tid}.md`, {
           file: shown,
-          line: lineOfPath(tf, ['translation_of']),
+          line: tf.lineOf(['translation_of']),
           field: 'translation_of',
         });
       }
       if (value.quote && !src.data.quote) {
         throw new CampaignPressError('schema-invalid', 'the translation has a quote but the source has none', {
           file: shown,
-          line: lineOfPath(tf, ['quote']),
+          line: tf.lineOf(['quote']),
           field: 'quote',
         });
       }
       if (value.paraphrase && !src.data.paraphrase) {
         throw new CampaignPressError('schema-invalid', 'the translation has a paraphrase but the source has none', {
           file: shown,
-          line: lineOfPath(tf, ['paraphrase']),
+          line: tf.lineOf(['paraphrase']),
           field: 'paraphrase',
         });
       }
@@ -360,7 +367,7 @@ export function loadCampaign(campaignDir: string, table: LocaleTable, localesDir
         campaign.warnings.push(
           new CampaignPressError('translation-stale', `the ${lng} translation of ${tid} was made from an older source`, {
             file: shown,
-            line: lineOfPath(tf, ['source_sha256']),
+            line: tf.lineOf(['source_sha256']),
             field: 'source_sha256',
           }),
         );
@@ -422,4 +429,92 @@ function validateTestimony(tf: ReturnType<typeof parseFrontmatter>): {
     value: { ...loose.value, consent: undefined },
     consentInvalid: { field: first.location.field!, message: first.message, line: first.location.line },
   };
+}
+
+/** A parsed file as the loader uses it: lines it needs on every build are kept, any other is found by parsing again. */
+interface Parsed {
+  body: string;
+  bodyLine: number;
+  lineOf: (p: (string | number)[], key?: boolean) => number | undefined;
+}
+
+interface CachedFile {
+  body: string;
+  bodyLine: number;
+  /** Lines of the paths every build asks for, by JSON.stringify([path, key]); null: none. */
+  lines: Record<string, number | null>;
+}
+
+interface CachedSource extends CachedFile {
+  value: TestimonyFrontmatter;
+  consentInvalid?: { field: string; message: string; line?: number };
+  raw: { consentId?: string; denylist: string[] };
+}
+
+interface CachedTranslation extends CachedFile {
+  value: TestimonyTranslationFrontmatter;
+}
+
+// The shape of a cached value; bump it when that shape or what produces it changes.
+const SOURCE_KIND = 'testimony@1';
+const TRANSLATION_KIND = 'translation@1';
+
+/**
+ * A source testimony parsed and validated (the consent block included, as data: the gate judges
+ * it later, on every build). From the cache when these bytes were parsed before by this tool.
+ */
+function parsedSource(text: string, shown: string, fileSha256: string, cache?: ParseCache): CachedSource & Parsed {
+  const hit = cache?.get<CachedSource>(SOURCE_KIND, fileSha256);
+  if (hit) return withLines(hit, text, shown);
+  const tf = parseFrontmatter(text, shown);
+  const { value, consentInvalid } = validateTestimony(tf);
+  const entry = plain<CachedSource>({
+    value,
+    consentInvalid,
+    body: tf.body,
+    bodyLine: tf.bodyLine,
+    raw: rawConsent(tf.data),
+    lines: linesOf(tf, [
+      [['consent'], true],
+      [['photo'], false],
+    ]),
+  });
+  cache?.set(SOURCE_KIND, fileSha256, entry);
+  return withLines(entry, text, shown, tf);
+}
+
+/** A translation parsed and validated against its schema; an invalid one throws and is not cached. */
+function parsedTranslation(text: string, shown: string, fileSha256: string, cache?: ParseCache): CachedTranslation & Parsed {
+  const hit = cache?.get<CachedTranslation>(TRANSLATION_KIND, fileSha256);
+  if (hit) return withLines(hit, text, shown);
+  const tf = parseFrontmatter(text, shown);
+  const { value, errors } = validate(testimonyTranslationSchema, tf);
+  if (!value) throw new ValidationErrors(errors);
+  const entry = plain<CachedTranslation>({ value, body: tf.body, bodyLine: tf.bodyLine, lines: linesOf(tf, [[['source_sha256'], false]]) });
+  cache?.set(TRANSLATION_KIND, fileSha256, entry);
+  return withLines(entry, text, shown, tf);
+}
+
+/**
+ * The value as the cache gives it back (JSON: no undefined members), also when it was just parsed,
+ * so that a cached and a fresh parse give the same input keys.
+ */
+function plain<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+function linesOf(tf: ParsedFrontmatter, paths: [(string | number)[], boolean][]): Record<string, number | null> {
+  return Object.fromEntries(paths.map(([p, key]) => [JSON.stringify([p, key]), lineOfPath(tf, p, key) ?? null]));
+}
+
+function withLines<T extends CachedFile>(entry: T, text: string, shown: string, parsed?: ParsedFrontmatter): T & Parsed {
+  let tf = parsed;
+  const lineOf = (p: (string | number)[], key = false) => {
+    const k = JSON.stringify([p, key]);
+    if (Object.hasOwn(entry.lines, k)) return entry.lines[k] ?? undefined;
+    // A line no build needs unless something is wrong: parse the text again to find it.
+    tf ??= parseFrontmatter(text, shown);
+    return lineOfPath(tf, p, key);
+  };
+  return { ...entry, lineOf };
 }

@@ -199,8 +199,20 @@ export function fontsFor(entry: LocaleEntry): { css: string; stack: string; disp
     css: [...pk.map((p) => p.css), ...latinFaces].join('\n'),
     stack: stackOf(lead(entry.fonts)),
     displayStack: stackOf(lead(display)),
-    fingerprint: [...pk.map((p) => `${p.pkg}@${p.version}`), ...(rtlLatin ? ['latin-in-arabic@1'] : [])].join(','),
+    fingerprint: fontsFingerprint(entry),
   };
+}
+
+/**
+ * What fontsFor's output depends on (font packages by version, and the Latin-in-Arabic faces),
+ * without building its CSS: the input keys of a no-op rebuild need only this, and the CSS reads
+ * every Arabic-script font's metrics (a WOFF2 decompression each).
+ */
+export function fontsFingerprint(entry: LocaleEntry): string {
+  const display = entry.display_fonts ?? entry.fonts;
+  const families = [...new Set([...entry.fonts, ...display, LATIN_FALLBACK])];
+  const pk = families.map(loadFontPackage);
+  return [...pk.map((p) => `${p.pkg}@${p.version}`), ...(entry.script === 'Arab' ? ['latin-in-arabic@1'] : [])].join(',');
 }
 
 /** Serve a font file by URL path (`fonts/<name>@<version>/<file>`), read from the package once. */

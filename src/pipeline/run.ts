@@ -15,7 +15,7 @@ import {
 import { sheetLocales } from '../output/contact-sheet.js';
 import { commitStaged, discardStaging, readManifest, removeStaleStaging, reusable } from '../output/commit.js';
 import type { Manifest, ManifestAsset } from '../output/manifest.js';
-import { markedKey } from '../render/marks.js';
+import { markedKey } from '../render/mark-text.js';
 import { isPseudo } from '../i18n/pseudo.js';
 import { addStage } from '../util/profile.js';
 import { pdfDate } from '../util/dates.js';
@@ -118,7 +118,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 /** Run the steps; true when the commit step ran (also for a build that kept going past failed assets). */
 async function runSteps(opts: BuildOptions, report: BuildReport, diag: Diagnostics): Promise<boolean> {
   let t0 = performance.now();
-  const project = loadProject(opts.root, opts.campaignDir);
+  // The parse cache goes with the output cache: --no-cache parses every file again; `check` (dry run) too.
+  const project = loadProject(opts.root, opts.campaignDir, { parseCache: opts.cache !== false && !opts.dryRun });
   addStage('build: load project', performance.now() - t0);
   report.campaign = project.campaign.id;
   for (const w of project.campaign.warnings) diag.warn(w);

@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Browser, getInstalledBrowsers } from '@puppeteer/browsers';
 import { CampaignPressError } from '../errors.js';
 
 /**
@@ -59,6 +58,8 @@ export async function resolveBrowser(explicit?: string): Promise<ResolvedBrowser
     }
   }
   try {
+    // Loaded only here: a build that renders nothing never looks for a browser.
+    const { Browser, getInstalledBrowsers } = await import('@puppeteer/browsers');
     const installed = await getInstalledBrowsers({ cacheDir: puppeteerCacheDir() });
     const usable = installed
       .filter((b) => b.browser === Browser.CHROMEHEADLESSSHELL || b.browser === Browser.CHROME || b.browser === Browser.CHROMIUM)

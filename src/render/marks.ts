@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as fontkit from 'fontkit';
 import {
@@ -15,6 +14,9 @@ import {
   endMarkedContent,
 } from 'pdf-lib';
 import { LATIN_FALLBACK, loadFontPackage } from '../fonts/fonts.js';
+
+// Kept importable from here; they live apart so that a build reusing every PDF never loads pdf-lib.
+export { markedKey, slugText } from './mark-text.js';
 
 /**
  * Printer's marks for `--marks`: the page grows by MARGIN on every side of the bleed, crop marks
@@ -46,16 +48,6 @@ export interface Box {
 export function markedMediaBox(bleedBox: Box): Box {
   const m = MARK_MARGIN_MM * PT_PER_MM;
   return { x: bleedBox.x - m, y: bleedBox.y - m, width: bleedBox.width + 2 * m, height: bleedBox.height + 2 * m };
-}
-
-/**
- * The slug names the campaign, locale, asset and edition; nothing else (no title, no name of a
- * person), and only characters the slug font draws. Ids and paths are ASCII by schema already.
- */
-export function slugText(s: { campaign: string; locale: string; asset: string; edition: string; page: number; pages: number }): string {
-  const parts = [s.campaign, s.locale, s.asset, `edition ${s.edition}`];
-  if (s.pages > 1) parts.push(`page ${s.page}/${s.pages}`);
-  return parts.join('  |  ').replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** The part of fontkit's font object the slug uses (fontkit ships no types). */
@@ -174,9 +166,4 @@ export function addMarks(doc: PDFDocument, opts: MarkOptions): void {
     slug(page, trim, bleed, opts.slug(i + 1, pages.length));
     page.pushOperators(endMarkedContent());
   });
-}
-
-/** The content key of a PDF built with marks (other bytes than the same PDF without). */
-export function markedKey(key: string): string {
-  return createHash('sha256').update(`${key}\u0000marks-v1`).digest('hex');
 }

@@ -1,7 +1,6 @@
-import { PDFDocument, PDFName } from 'pdf-lib';
 import type { FormatSpec } from '../templates/engine.js';
 import { buildDate } from '../util/dates.js';
-import { addMarks, type MarkOptions } from './marks.js';
+import type { MarkOptions } from './marks.js';
 
 /**
  * Print finishing with pdf-lib: TrimBox and BleedBox for the printer, document metadata from
@@ -26,6 +25,8 @@ export async function finishPdf(
   meta: PdfMetadata,
   marks?: MarkOptions,
 ): Promise<{ bytes: Buffer; pages: number }> {
+  // pdf-lib and the marks are loaded with the first PDF: a rebuild that reuses every asset never needs them.
+  const { PDFDocument, PDFName } = await import('pdf-lib');
   const doc = await PDFDocument.load(raw, { updateMetadata: false });
   const bleed = format.bleed * PT_PER_MM;
   // Chromium rounds the paper size to whole device pixels (303 mm comes out as 303.4 mm). Set the
@@ -41,7 +42,7 @@ export async function finishPdf(
     page.setBleedBox(media.x, y, width, height);
     page.setTrimBox(media.x + bleed, y + bleed, width - 2 * bleed, height - 2 * bleed);
   }
-  if (marks) addMarks(doc, marks);
+  if (marks) (await import('./marks.js')).addMarks(doc, marks);
   // Replace Chromium's Info dictionary wholesale: nothing but public fields goes in.
   const date = meta.date ?? buildDate();
   doc.setTitle(meta.title, { showInWindowTitleBar: true });

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import puppeteer, { type Browser, type BrowserContext, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 import { CampaignPressError } from '../errors.js';
 import { fontFile } from '../fonts/fonts.js';
 import { type BrowserEndpoint, CHROMIUM_ARGS, DEAD_PROXY, parseBrowserEndpoint, resolveBrowser } from './chromium.js';
@@ -105,7 +105,7 @@ export class RenderPool {
     const args = [...CHROMIUM_ARGS];
     if (process.getuid?.() === 0) args.push('--no-sandbox');
     try {
-      this.browser = await puppeteer.launch({
+      this.browser = await (await puppeteerCore()).launch({
         executablePath: resolved.executablePath,
         headless: true,
         pipe: true,
@@ -126,7 +126,7 @@ export class RenderPool {
   private async connect(endpoint: BrowserEndpoint): Promise<void> {
     let browser: Browser;
     try {
-      browser = await puppeteer.connect({
+      browser = await (await puppeteerCore()).connect({
         ...(endpoint.kind === 'ws' ? { browserWSEndpoint: endpoint.url } : { browserURL: endpoint.url }),
         defaultViewport: null,
         protocolTimeout: 120_000,
@@ -335,4 +335,12 @@ export class RenderPool {
       await b.disconnect().catch(() => undefined);
     } else await b.close().catch(() => undefined);
   }
+}
+
+/**
+ * puppeteer-core, loaded when a browser is first needed: a build that reuses every asset (a
+ * no-op rebuild) never starts one, and loading the library alone took a third of a second of CPU.
+ */
+async function puppeteerCore() {
+  return (await import('puppeteer-core')).default;
 }

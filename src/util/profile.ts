@@ -25,6 +25,21 @@ export function profileSnapshot(): Record<string, { ms: number; count: number }>
   return Object.fromEntries([...totals].map(([k, v]) => [k, { ...v }]));
 }
 
+/**
+ * Events counted over a run (files parsed, parse-cache hits, files read): what a no-op rebuild
+ * did, observable by tests without timing anything.
+ */
+const counts = new Map<string, number>();
+
+export function countEvent(name: string, n = 1): void {
+  counts.set(name, (counts.get(name) ?? 0) + n);
+}
+
+export function eventCounts(): Record<string, number> {
+  return Object.fromEntries(counts);
+}
+
 export function resetProfile(): void {
   totals.clear();
+  counts.clear();
 }

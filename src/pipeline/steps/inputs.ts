@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Resource } from 'i18next';
-import { fontsFor } from '../../fonts/fonts.js';
+import { fontsFingerprint } from '../../fonts/fonts.js';
 import { toolFingerprint } from '../../version.js';
 import type { DocumentInputs } from '../document.js';
 import type { RenderJob, TestimonyPiece } from '../plan.js';
@@ -61,7 +61,7 @@ export function inputKeyer(ctx: InputKeyContext): InputKeyer {
         chain,
         chain.map((c) => ctx.resources[c] ?? null),
         body ? { body: body.body, file: body.file } : null,
-        fontsFor(table.get(l)).fingerprint,
+        fontsFingerprint(table.get(l)),
       ]);
       perLocale.set(l, d);
     }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Resource } from 'i18next';
 import { type Campaign, loadCampaign } from '../../campaign/load.js';
+import { openParseCache } from '../../campaign/parse-cache.js';
 import { resolveGateDates } from '../../consent/dates.js';
 import { CampaignPressError, didYouMean, ValidationErrors } from '../../errors.js';
 import { LABEL_SOURCE } from '../../i18n/keys.js';
@@ -65,11 +66,21 @@ export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-/** Load and cross-check everything a build needs; throws ValidationErrors listing every problem. */
-export function loadProject(root: string, campaignDir: string): LoadedProject {
+/**
+ * Load and cross-check everything a build needs; throws ValidationErrors listing every problem.
+ * `parseCache`: reuse the parsed and validated testimony files of earlier builds (campaign/parse-cache.ts).
+ */
+export function loadProject(root: string, campaignDir: string, opts: { parseCache?: boolean } = {}): LoadedProject {
   const localesDir = path.join(root, 'locales');
   const table = loadLocaleTable(localesDir);
-  const campaign = loadCampaign(campaignDir, table, localesDir);
+  const cache = opts.parseCache ? openParseCache(campaignDir) : undefined;
+  let campaign: Campaign;
+  try {
+    campaign = loadCampaign(campaignDir, table, localesDir, { cache });
+  } finally {
+    // Also after an error: the files that parsed need not be parsed again once it is fixed.
+    cache?.save();
+  }
   const templates = new Map<string, Template>();
   const errors: CampaignPressError[] = [];
   campaign.data.outputs.forEach((o, i) => {

@@ -1,0 +1,167 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readTextInside } from '../util/files.js';
+import { countEvent } from '../util/profile.js';
+import { toolFingerprint } from '../version.js';
+
+/**
+ * A cache of parsed and validated testimony files (issue 13: a no-op rebuild of 1,000 files spent
+ * most of its time in YAML and zod). An entry is found by the file's sha256 and holds what parsing
+ * and validating those bytes gave: a file whose bytes changed is parsed again, and nothing that
+ * depends on anything else is stored (the consent gate, the deny-list scan, the locale table, the
+ * file name checks all run on every build, on the cached value as on a fresh one).
+ *
+ * Where it lives and who can write it: `CAMPAIGN_PRESS_CACHE_DIR`, else `$XDG_CACHE_HOME/campaign-press`,
+ * else `~/.cache/campaign-press` (like Puppeteer's browser cache), outside the project and the
+ * output folder, so an output folder copied from elsewhere (a CI shard, a shared drive) brings no
+ * parse results with it. The folder must belong to the user and not be writable by group or
+ * others. Each entry is signed (HMAC-SHA256) with a random key kept there (mode 0600) and bound to
+ * the tool's code fingerprint (src/version.ts): an entry that was edited, copied from another
+ * machine, or written by another version of the tool is ignored and the file is parsed again.
+ * Whoever can write that folder can also change the installed tool, so it trusts no one new.
+ */
+
+const FORMAT = 1;
+/** A pack above this is ignored (about 600 bytes an entry: far more than any campaign has files). */
+const MAX_PACK_BYTES = 256 * 1024 * 1024;
+
+export interface ParseCache {
+  /** The value stored for this kind of file and these bytes, if its signature holds. */
+  get<T>(kind: string, fileSha256: string): T | undefined;
+  set(kind: string, fileSha256: string, value: unknown): void;
+  /** Write the entries this build used (hits and new ones) back, if anything changed. Errors are ignored. */
+  save(): void;
+}
+
+interface Pack {
+  format: number;
+  tool: string;
+  entries: Record<string, { mac: string; value: string }>;
+}
+
+/** The cache folder, or undefined when none can be placed (no home folder). */
+export function cacheDir(): string | undefined {
+  const env = process.env.CAMPAIGN_PRESS_CACHE_DIR;
+  if (env) return path.resolve(env);
+  const xdg = process.env.XDG_CACHE_HOME;
+  const home = os.homedir();
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'campaign-press');
+  return home ? path.join(home, '.cache', 'campaign-press') : undefined;
+}
+
+/**
+ * The parse cache of one campaign folder. Any problem with the cache folder (missing and not
+ * creatable, another owner, writable by others, a damaged key) gives a cache that never hits and
+ * never writes: the build parses every file, as without a cache.
+ */
+export function openParseCache(campaignDir: string, dir = cacheDir()): ParseCache {
+  const key = dir ? cacheKey(dir) : undefined;
+  if (!dir || !key) return noCache;
+  const tool = toolFingerprint();
+  const pack = path.join(dir, `parse-${createHash('sha256').update(realOrResolved(campaignDir)).digest('hex').slice(0, 24)}.json`);
+  const old = readPack(pack, tool);
+  const used: Pack['entries'] = {};
+  let changed = false;
+  const mac = (id: string, value: string) => createHmac('sha256', key).update(`${tool}\u0000${id}\u0000`).update(value).digest();
+  return {
+    get<T>(kind: string, fileSha256: string): T | undefined {
+      const id = `${kind}:${fileSha256}`;
+      const e = old && Object.hasOwn(old.entries, id) ? old.entries[id] : undefined;
+      if (!e || typeof e.value !== 'string' || typeof e.mac !== 'string' || !/^[0-9a-f]{64}$/.test(e.mac)) return undefined;
+      if (!timingSafeEqual(Buffer.from(e.mac, 'hex'), mac(id, e.value))) {
+        countEvent('parse cache: entry refused');
+        return undefined;
+      }
+      let value: T;
+      try {
+        value = JSON.parse(e.value) as T;
+      } catch {
+        return undefined;
+      }
+      used[id] = e;
+      return value;
+    },
+    set(kind: string, fileSha256: string, value: unknown): void {
+      const id = `${kind}:${fileSha256}`;
+      const text = JSON.stringify(value);
+      used[id] = { mac: mac(id, text).toString('hex'), value: text };
+      changed = true;
+    },
+    save(): void {
+      if (!changed && old && Object.keys(used).length === Object.keys(old.entries).length) return;
+      writePrivate(pack, `${JSON.stringify({ format: FORMAT, tool, entries: used } satisfies Pack)}\n`);
+    },
+  };
+}
+
+const noCache: ParseCache = { get: () => undefined, set: () => undefined, save: () => undefined };
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** The folder is ours and private: owned by this user, not writable by group or others. */
+function privateFolder(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    return st.isDirectory() && ownedByMe(st.uid) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function ownedByMe(uid: number): boolean {
+  return typeof process.getuid !== 'function' || process.getuid() === uid;
+}
+
+/** The signing key (32 random bytes, hex, mode 0600), made on first use. */
+function cacheKey(dir: string): Buffer | undefined {
+  if (!privateFolder(dir)) return undefined;
+  const file = path.join(dir, 'key');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const st = lstatSync(file);
+      if (!st.isFile() || !ownedByMe(st.uid) || (st.mode & 0o077) !== 0) return undefined;
+      const hex = readTextInside(dir, file).text.trim();
+      return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+    }
+    try {
+      // wx: two builds starting together make one key; the loser reads the winner's.
+      writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A pack of this tool, or undefined (absent, damaged, another format or tool version). */
+function readPack(file: string, tool: string): Pack | undefined {
+  try {
+    const p = JSON.parse(readTextInside(path.dirname(file), file, { maxBytes: MAX_PACK_BYTES }).text) as Partial<Pack> | null;
+    if (!p || p.format !== FORMAT || p.tool !== tool || typeof p.entries !== 'object' || p.entries === null) return undefined;
+    return p as Pack;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // A cache that cannot be written only costs the next build a parse.
+    rmSync(tmp, { force: true });
+  }
+}
