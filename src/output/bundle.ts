@@ -14,7 +14,7 @@ import { deniedHashes } from '../consent/inputs.js';
 import { decodeUriText, findDenied } from '../consent/denylist.js';
 import { deniedInFile } from './scan.js';
 import { isOutputPath, listOutputFolder } from './commit.js';
-import { CONTACT_SHEET, type SheetContext, withContactSheet } from './contact-sheet.js';
+import { CONTACT_SHEET, type SheetContext, thumbnailsIn, withContactSheet } from './contact-sheet.js';
 
 /**
  * A release bundle: every asset of the manifest, the manifest and SHA256SUMS, in one zip whose
@@ -158,19 +158,14 @@ function scanOrRefuse(name: string, bytes: Buffer, denied: ReadonlySet<string>, 
   ]);
 }
 
-/** A file the manifest lists beside an asset (a page thumbnail), checked against its checksum. */
-async function readChecked(dir: string, f: { path: string; sha256: string }): Promise<Buffer> {
-  const p = path.join(dir, f.path);
-  if (!isInside(dir, p)) throw new CampaignPressError('output-unsafe', `manifest path ${f.path} escapes ${dir}`);
-  const bytes = await fs.readFile(p).catch(() => undefined);
-  if (!bytes || sha256(bytes) !== f.sha256)
-    throw new CampaignPressError(
-      'output-unsafe',
-      `${f.path} is missing or does not match its manifest checksum`,
-      { file: p },
-      'Build again; the output folder was changed by hand.',
-    );
-  return bytes;
+/**
+ * The page thumbnails embedded in the contact sheet of a build folder (each checked against its
+ * sha256). The sheet that is packed or merged is made again from the manifest and these, so a
+ * thumbnail the manifest names and the sheet lacks refuses the release (output-unsafe).
+ */
+async function sheetThumbnails(dir: string): Promise<Map<string, Buffer>> {
+  const html = await fs.readFile(path.join(dir, CONTACT_SHEET)).catch(() => undefined);
+  return html ? thumbnailsIn(html) : new Map();
 }
 
 function sheetContext(check: ReleaseCheck, denied: ReadonlySet<string>): SheetContext {
@@ -236,19 +231,13 @@ export async function bundleCampaign(outRoot: string, campaignId: string, check:
       sums.push(`${sha256(f.bytes)}  ${campaignId}/${f.path}`);
       contents.push([`${campaignId}/${f.path}`, f.bytes]);
     }
-    for (const t of a.thumbnails ?? []) {
-      const thumb = await readChecked(dir, t);
-      scanOrRefuse(`${campaignId}/${t.path}`, thumb, denied, a);
-      sums.push(`${t.sha256}  ${campaignId}/${t.path}`);
-      contents.push([`${campaignId}/${t.path}`, thumb]);
-    }
   }
   // The bundled manifest lists exactly the bundled assets, and what the release check refused;
   // its contact sheet shows exactly those. It is made as the build made its own, so a release of
   // the whole build packs the bytes on disk and SHA256SUMS verifies the output folder.
   const { manifest: bundled, html: sheet } = withContactSheet(
     { ...manifest, assets: files, refusals: [...manifest.refusals, ...gated.refusals] },
-    sheetContext(check, denied),
+    { ...sheetContext(check, denied), thumbs: await sheetThumbnails(dir) },
   );
   sums.push(`${sha256(sheet)}  ${campaignId}/${CONTACT_SHEET}`);
   contents.push([`${campaignId}/${CONTACT_SHEET}`, sheet]);
@@ -372,12 +361,6 @@ export async function mergeShards(
         scanOrRefuse(`${first.campaign}/${f.path}`, f.bytes, denied, a);
         toWrite.push([outputPathInside(outRoot, first.campaign, f.path, { file: dir, field: 'assets.alt' }), f.bytes]);
       }
-      for (const t of a.thumbnails ?? []) {
-        const thumbTarget = outputPathInside(outRoot, first.campaign, t.path, { file: dir, field: 'assets.thumbnails.path' });
-        const thumb = await readChecked(dir, t);
-        scanOrRefuse(`${first.campaign}/${t.path}`, thumb, denied, a);
-        toWrite.push([thumbTarget, thumb]);
-      }
       assets.push(a);
     }
   }
@@ -388,7 +371,10 @@ export async function mergeShards(
   // The merged folder gets the contact sheet of the whole build, made as a build makes it.
   const { manifest: mergedManifest, html: sheet } = withContactSheet(
     createManifest(first.campaign, first.as_of, first.regions, assets, [...refusals.values()]),
-    sheetContext(check, denied),
+    {
+      ...sheetContext(check, denied),
+      thumbs: new Map((await Promise.all(manifests.map(({ dir }) => sheetThumbnails(dir)))).flatMap((m) => [...m])),
+    },
   );
   const merged = renderManifest(mergedManifest);
   scanOrRefuse(`${first.campaign}/manifest.json`, Buffer.from(merged), denied);

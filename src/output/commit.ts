@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Refusal } from '../consent/gate.js';
 import { isInside, sha256, writeFileAtomic } from '../util/files.js';
-import { CONTACT_SHEET, type SheetContext, withContactSheet } from './contact-sheet.js';
+import { CONTACT_SHEET, type SheetContext, thumbnailsIn, withContactSheet } from './contact-sheet.js';
 import { assetFiles, createManifest, type Manifest, type ManifestAsset, readManifest, renderManifest, sidecars } from './manifest.js';
 
 /**
@@ -14,14 +14,47 @@ import { assetFiles, createManifest, type Manifest, type ManifestAsset, readMani
 /** The previous manifest entry, if it may be reused: same content key and the file on disk unchanged. */
 export async function reusable(campaignOut: string, prev: ManifestAsset | undefined, key: string): Promise<ManifestAsset | undefined> {
   if (!prev || prev.key !== key) return undefined;
-  const files = [{ path: prev.path, sha256: prev.sha256 }, ...(prev.thumbnails ?? [])];
-  for (const f of files) if (!(await unchanged(campaignOut, f))) return undefined;
+  if (!(await unchanged(campaignOut, { path: prev.path, sha256: prev.sha256 }))) return undefined;
   // Its sidecars (alt text) must be there too; a missing or edited one renders the asset again.
   for (const f of sidecars(prev)) {
     const have = await fs.readFile(path.join(campaignOut, f.path)).catch(() => undefined);
     if (!have?.equals(f.bytes)) return undefined;
   }
+  // And its page thumbnails, which live in the contact sheet beside it.
+  if (prev.thumbnails?.length) {
+    const thumbs = await sheetThumbnails(campaignOut);
+    if (!prev.thumbnails.every((t) => thumbs.has(t.sha256))) return undefined;
+  }
   return prev;
+}
+
+/** Staging subfolder where the render step leaves page thumbnails (`<sha256>.png`) for the sheet. */
+export const THUMBS_DIR = '.thumbs';
+
+const sheetCache = new Map<string, { stamp: string; thumbs: Map<string, Buffer> }>();
+/** The thumbnails embedded in the contact sheet in `campaignOut` (read once per version of the file). */
+async function sheetThumbnails(campaignOut: string): Promise<Map<string, Buffer>> {
+  const file = path.join(campaignOut, CONTACT_SHEET);
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st?.isFile()) return new Map();
+  const stamp = `${st.size} ${st.mtimeMs} ${st.ino}`;
+  const hit = sheetCache.get(file);
+  if (hit?.stamp === stamp) return hit.thumbs;
+  const thumbs = thumbnailsIn(await fs.readFile(file));
+  sheetCache.set(file, { stamp, thumbs });
+  return thumbs;
+}
+
+/** Thumbnails rendered by this build, named by their sha256 (checked). */
+async function stagedThumbnails(staging: string): Promise<Map<string, Buffer>> {
+  const dir = path.join(staging, THUMBS_DIR);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const out = new Map<string, Buffer>();
+  for (const n of names) {
+    const png = await fs.readFile(path.join(dir, n));
+    if (n === `${sha256(png)}.png`) out.set(sha256(png), png);
+  }
+  return out;
 }
 
 async function unchanged(campaignOut: string, f: { path: string; sha256: string }): Promise<boolean> {
@@ -61,6 +94,8 @@ export interface CommitResult {
 }
 
 export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
+  // Thumbnails for the new sheet: this build's, and the ones of reused assets from the old sheet.
+  const thumbs = new Map([...(await sheetThumbnails(inp.campaignOut)), ...(await stagedThumbnails(inp.staging))]);
   for (const rel of inp.staged) {
     const dest = path.join(inp.campaignOut, rel);
     await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -86,7 +121,7 @@ export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
   const m = inp.manifest;
   const { manifest, html } = withContactSheet(
     createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard),
-    inp.sheet,
+    { ...inp.sheet, thumbs },
   );
   await writeFileAtomic(path.join(inp.campaignOut, CONTACT_SHEET), html);
   await writeFileAtomic(path.join(inp.campaignOut, 'manifest.json'), renderManifest(manifest));

@@ -37,6 +37,8 @@ export interface SheetContext {
   order?: readonly string[];
   /** Deny-listed hashes: free text that carries a term is not shown, and the page is scanned whole. */
   denied: ReadonlySet<string>;
+  /** PNG bytes of the PDF page thumbnails the manifest names, by sha256 (see thumbnailsIn). */
+  thumbs?: ReadonlyMap<string, Buffer>;
 }
 
 export interface SheetInput extends SheetContext {
@@ -260,9 +262,38 @@ function preview(a: ManifestAsset, text: string | undefined, ctx: Ctx): string {
   if (!thumbs.length) return `<a class="thumb none" href="${href(a.path)}" lang="en" dir="ltr">PDF, no thumbnail</a>`;
   const n = thumbs.length;
   const img = (t: (typeof thumbs)[number], i: number, cls: string) =>
-    `<a class="${cls}" href="${href(a.path)}#page=${i + 1}"><img src="${href(t.path)}" width="${t.width}" height="${t.height}" alt="${i === 0 ? altAttr : `page ${i + 1} of ${n}`}" loading="lazy"></a>`;
+    `<a class="${cls}" href="${href(a.path)}#page=${i + 1}"><img src="${dataUri(a, t.sha256, ctx)}" data-sha256="${t.sha256}" width="${t.width}" height="${t.height}" alt="${i === 0 ? altAttr : `page ${i + 1} of ${n}`}"></a>`;
   const rest = thumbs.slice(1).map((t, i) => img(t, i + 1, 'page'));
   return `${img(thumbs[0]!, 0, 'thumb')}${rest.length ? `<div class="pages">${rest.join('')}</div>` : ''}`;
+}
+
+/** A thumbnail the manifest names, embedded: the sheet stays one file that loads nothing. */
+function dataUri(a: ManifestAsset, sha: string, ctx: Ctx): string {
+  const png = ctx.inp.thumbs?.get(sha);
+  if (!png)
+    throw new CampaignPressError(
+      'output-unsafe',
+      `the page thumbnail ${sha.slice(0, 12)} of ${a.path} is neither rendered now nor in the contact sheet beside it`,
+      { field: 'thumbnails' },
+      'Build again with --no-cache; the contact sheet was changed or removed by hand.',
+    );
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
+
+const EMBEDDED = /<img src="data:image\/png;base64,([A-Za-z0-9+/]+={0,2})" data-sha256="([0-9a-f]{64})"/g;
+
+/**
+ * The page thumbnails embedded in a contact sheet, by sha256: only those whose bytes match
+ * their checksum (a hand-edited sheet gives nothing it could slip in). Bundle and merge take a
+ * build's thumbnails from here; a build takes the ones of assets it reuses.
+ */
+export function thumbnailsIn(html: Buffer | string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const m of html.toString().matchAll(EMBEDDED)) {
+    const png = Buffer.from(m[1]!, 'base64');
+    if (sha256(png) === m[2]) out.set(m[2]!, png);
+  }
+  return out;
 }
 
 function byLocale(m: Manifest, locales: string[], inp: SheetInput, shown: (s: string) => string): string {

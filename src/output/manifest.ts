@@ -14,7 +14,7 @@ const relPath = z
   .string()
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path inside the campaign folder');
-/** A file written beside the assets (page thumbnail, contact sheet): planned, checksummed and pruned like them. */
+/** A file written beside the assets (the contact sheet): checksummed like them. */
 const extraFileSchema = z.object({ path: relPath, sha256: sha256Hex });
 
 /** What a manifest must hold to be trusted when it is read back (cache, stale removal, bundle, recall). */
@@ -26,8 +26,12 @@ const manifestAssetSchema = z.object({
   height: z.number().int().positive().optional(),
   pages: z.number().int().positive().optional(),
   page_size_mm: z.tuple([z.number().positive(), z.number().positive()]).optional(),
-  /** A PDF's page thumbnails (PNG), one per page, for the contact sheet and preview. */
-  thumbnails: z.array(extraFileSchema.extend({ width: z.number().int().positive(), height: z.number().int().positive() })).optional(),
+  /**
+   * A PDF's page thumbnails (PNG), one per page, captured from the page render. They are not
+   * files: the contact sheet embeds them (data: URIs, each marked with its sha256), so the
+   * manifest names each by its checksum and size, and bundle and merge take them from the sheet.
+   */
+  thumbnails: z.array(z.object({ sha256: sha256Hex, width: z.number().int().positive(), height: z.number().int().positive() })).optional(),
   locale: z.string().min(1),
   template: z.string().min(1),
   format: z.string().min(1),
@@ -91,9 +95,9 @@ const manifestSchema = z.object({
 export type ManifestAsset = z.infer<typeof manifestAssetSchema>;
 export type ThumbnailEntry = NonNullable<ManifestAsset['thumbnails']>[number];
 
-/** Every file of an asset: the asset and its thumbnails. */
+/** Every file of an asset (its thumbnails are inside the contact sheet, not files). */
 export function assetFiles(a: ManifestAsset): string[] {
-  return [a.path, ...(a.thumbnails ?? []).map((t) => t.path)];
+  return [a.path];
 }
 export type Manifest = z.infer<typeof manifestSchema>;
 

@@ -5,6 +5,7 @@ import { build, type BuildOptions, type BuildReport } from '../pipeline/run.js';
 import { CampaignPressError, ValidationErrors, type Problem } from '../errors.js';
 import { isInside, readBytesInside } from '../util/files.js';
 import { escapeHtml } from '../util/html.js';
+import { thumbnailsIn } from '../output/contact-sheet.js';
 
 /**
  * `campaign-press preview`: a gallery of a campaign's assets on 127.0.0.1 that rebuilds when a
@@ -101,6 +102,20 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
           refusals: state.report?.refusals ?? [],
         }),
       );
+      return;
+    }
+    // A PDF's page thumbnail, taken from the contact sheet the build embedded it in.
+    const thumb = /^\/thumbs\/([0-9a-f]{64})\.png$/.exec(url.pathname);
+    if (thumb && state.campaign) {
+      const root = path.resolve(opts.out, state.campaign);
+      const sheet = readOutput(root, path.join(root, 'index.html'));
+      const png = sheet && thumbnailsIn(sheet).get(thumb[1]!);
+      if (!png) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' });
+      res.end(png);
       return;
     }
     if (url.pathname.startsWith('/files/') && state.campaign) {
@@ -214,7 +229,7 @@ function renderGallery(state: State, locales?: string[]): string {
             a.output !== 'pdf'
               ? `<img src="${src}" alt="${escapeHtml(a.path)}" loading="lazy">`
               : pages.length
-                ? `<img src="${file(pages[0]!.path)}" alt="${escapeHtml(`${a.path}, page 1 of ${pages.length}`)}" loading="lazy">${pages.length > 1 ? `<span class="pages">${pages.length} pages</span>` : ''}`
+                ? `<img src="/thumbs/${pages[0]!.sha256}.png?g=${state.generation}" alt="${escapeHtml(`${a.path}, page 1 of ${pages.length}`)}" loading="lazy">${pages.length > 1 ? `<span class="pages">${pages.length} pages</span>` : ''}`
                 : `<span class="nothumb">PDF</span>`;
           return `<figure><a href="${src}" target="_blank" rel="noopener">${media}</a><figcaption>${escapeHtml(a.template)} · ${escapeHtml(a.format)}${a.testimonies.length ? ` · ${escapeHtml(a.testimonies.join(', '))}` : ''}</figcaption></figure>`;
         })

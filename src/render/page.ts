@@ -23,6 +23,7 @@ import {
 import { type FlowResult, inPageFlow } from './flow.js';
 import type { MarkOptions } from './marks.js';
 import { finishPdf, type PdfMetadata } from './pdf.js';
+import { capturePages, encodeThumbnails, type Thumbnail } from './thumbnails.js';
 import type { PageSession, RenderPool } from './pool.js';
 import { timeStage } from '../util/profile.js';
 
@@ -54,6 +55,8 @@ export interface RenderOutcome {
   pictures: { src: string; ppi: number }[];
   /** Photos their slot crops to less than half their width or height (a warning). */
   crops: PhotoCrop[];
+  /** A PDF's page thumbnails, one per `.page` of the document (render/thumbnails.ts). */
+  thumbnails?: Thumbnail[];
 }
 
 async function settle(
@@ -274,16 +277,19 @@ export async function renderAsset(
     await timeStage('setContent', () => page.setContent(html, { waitUntil: 'load', timeout: pool.timeoutMs }));
     const seen = await settle(page, session, format);
     const raw = await timeStage('capture', () => capture(page, format, px, seen.images > 0, pool.timeoutMs));
+    // A PDF's page thumbnails come from this same render (render/thumbnails.ts).
+    const shots = format.output === 'pdf' ? await timeStage('thumbnails', () => capturePages(page, seen.images > 0)) : [];
     // A page that painted an image is not reused (pool.ts PageSession.retire): the decoded image
     // stays cached at the scale it was drawn, PDF or PNG, and the next raster would inherit it.
     if (seen.images > 0) session.retire = true;
-    return { raw, seen, blocked: [...session.blocked], navigations: [...session.navigations] };
+    return { raw, shots, seen, blocked: [...session.blocked], navigations: [...session.navigations] };
   });
-  const { raw, seen: withImages, blocked, navigations } = captured;
+  const { raw, shots, seen: withImages, blocked, navigations } = captured;
   const { images: _images, ...seen } = withImages;
   if (format.output === 'pdf') {
     const done = await timeStage('pdf finishing', () => finishPdf(raw, format, pdfMeta, marks));
-    return { bytes: done.bytes, pages: done.pages, ...seen, blocked, navigations };
+    const thumbnails = await timeStage('thumbnails', () => encodeThumbnails(shots));
+    return { bytes: done.bytes, pages: done.pages, thumbnails, ...seen, blocked, navigations };
   }
   const { data, info } = await timeStage('encode', () => encode(raw, format));
   const bytes = format.ppi ? withPngDensity(data, format.ppi) : data;

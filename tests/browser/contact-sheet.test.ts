@@ -3,8 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'parse5';
 import puppeteer from 'puppeteer-core';
+import sharp from 'sharp';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { thumbnailsIn } from '../../src/output/contact-sheet.js';
+import { build } from '../../src/pipeline/run.js';
 import { campaignMd, defaultConsent, listFiles, makeProject, runCli, sha256, testimonyMd, writeFiles } from '../helpers.js';
 
 /**
@@ -26,7 +29,7 @@ const manifest = () =>
       output: string;
       pages?: number;
       alt?: string;
-      thumbnails?: { path: string; sha256: string; width: number; height: number }[];
+      thumbnails?: { sha256: string; width: number; height: number }[];
     }[];
     refusals: { asset: string }[];
   };
@@ -113,12 +116,16 @@ describe('contact sheet', () => {
     const html = readFileSync(path.join(out(), 'index.html'), 'utf8');
     expect(m.contact_sheet).toEqual({ path: 'index.html', sha256: sha256(html) });
     const ls = links(html);
+    const embedded = thumbnailsIn(html);
     for (const a of m.assets) {
       expect(ls, a.path).toContain(a.path);
-      for (const t of a.thumbnails ?? []) expect(ls, t.path).toContain(t.path);
+      // A PDF has one thumbnail per page, embedded in the sheet.
+      if (a.output === 'pdf') expect(a.thumbnails?.length, a.path).toBe(a.pages);
+      for (const t of a.thumbnails ?? []) expect(embedded.has(t.sha256), a.path).toBe(true);
     }
     // Every link resolves to a file beside the sheet.
-    for (const l of new Set(ls)) expect(existsSync(path.join(out(), l)), l).toBe(true);
+    for (const l of new Set(ls.filter((x) => !x.startsWith('data:image/png;base64,'))))
+      expect(existsSync(path.join(out(), l)), l).toBe(true);
     // The Pashto testimony card was refused: the sheet says so in its place.
     expect(m.refusals.map((r) => r.asset)).toContain('ps/testimony-card-square-karwan.png');
     expect(html).toMatch(/<figure class="refused" lang="ps" dir="rtl">/);
@@ -142,10 +149,16 @@ describe('contact sheet', () => {
         Promise.all(Array.from(document.images).map((i) => (i.complete ? null : new Promise((r) => (i.onload = i.onerror = r))))),
       );
       const images = await page.evaluate(() => Array.from(document.images).map((i) => ({ src: i.getAttribute('src'), w: i.naturalWidth })));
-      expect(images.length).toBe(8); // the square cards and the posters' sharing PNGs of en, ckb, ps, and the testimony cards of en, ckb (PDFs are linked)
-      for (const i of images) expect(i.w, i.src ?? '').toBeGreaterThan(0);
+      // The square cards and the posters' sharing PNGs of en, ckb, ps, the testimony cards of en,
+      // ckb, and a thumbnail per PDF page.
+      const m = manifest();
+      const pdfPages = m.assets.reduce((n, a) => n + (a.thumbnails?.length ?? 0), 0);
+      expect(pdfPages).toBe(m.assets.filter((a) => a.output === 'pdf').reduce((n, a) => n + a.pages!, 0));
+      expect(images.length).toBe(8 + pdfPages);
+      for (const i of images) expect(i.w, (i.src ?? '').slice(0, 40)).toBeGreaterThan(0);
+      // Nothing outside the folder: files beside the sheet, or the thumbnails embedded in it.
       const dir = `file://${out()}/`;
-      for (const r of requests) expect(r.startsWith(dir), r).toBe(true);
+      for (const r of requests) expect(r.startsWith(dir) || r.startsWith('data:image/png;base64,'), r.slice(0, 80)).toBe(true);
       // lang and dir per item: the Sorani and Pashto items are right to left, the English one not.
       const items = await page.evaluate(() =>
         Array.from(document.querySelectorAll('figure')).map((f) => ({ lang: f.lang, dir: getComputedStyle(f).direction })),
@@ -179,14 +192,10 @@ describe('contact sheet', () => {
     expect(files.filter((f) => f.includes('ps/'))).toEqual([]);
     const html = readFileSync(path.join(out(), 'index.html'), 'utf8');
     expect(html).not.toContain('lang="ps"');
-    for (const l of new Set(links(html))) expect(existsSync(path.join(out(), l)), l).toBe(true);
-    // What is on disk is what the manifest lists (assets, thumbnails, alt-text sidecars), plus the sheet and the manifest.
+    for (const l of new Set(links(html).filter((x) => !x.startsWith('data:')))) expect(existsSync(path.join(out(), l)), l).toBe(true);
+    // What is on disk is what the manifest lists (assets, alt-text sidecars), plus the sheet and the manifest.
     const m = manifest();
-    const listed = m.assets.flatMap((a) => [
-      a.path,
-      ...(a.thumbnails ?? []).map((t) => t.path),
-      ...(a.alt === undefined ? [] : [`${a.path}.alt.txt`]),
-    ]);
+    const listed = m.assets.flatMap((a) => [a.path, ...(a.alt === undefined ? [] : [`${a.path}.alt.txt`])]);
     expect(files).toEqual([...listed, 'index.html', 'manifest.json'].sort());
   });
 
@@ -196,7 +205,7 @@ describe('contact sheet', () => {
     const zip = await unzip(path.join(root, 'out', 'c.zip'));
     const sheet = zip.get('c/index.html');
     expect(sheet).toBeDefined();
-    for (const l of new Set(links(sheet!.toString('utf8')))) expect(zip.has(`c/${l}`), l).toBe(true);
+    for (const l of new Set(links(sheet!.toString('utf8')).filter((x) => !x.startsWith('data:')))) expect(zip.has(`c/${l}`), l).toBe(true);
     const sums = zip.get('c/SHA256SUMS')!.toString('utf8');
     expect(sums).toContain(`${sha256(sheet!)}  c/index.html`);
     const bundled = JSON.parse(zip.get('c/manifest.json')!.toString('utf8'));
@@ -209,4 +218,147 @@ describe('contact sheet', () => {
     const verified = execFileSync('sha256sum', ['-c', path.join('c', 'SHA256SUMS')], { cwd: path.join(root, 'out'), encoding: 'utf8' });
     expect(verified.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(zip.size - 1);
   });
+});
+
+/**
+ * PDF page thumbnails, decoded: a story with a black photo (its EXIF carries a canary)
+ * whose consent covers English only. The English leaflet's thumbnails show the photo (the
+ * control), the Sorani leaflet's never do; no thumbnail carries a chunk beyond the pixels, no
+ * byte of the canary reaches the sheet; a thumbnail looks like its PDF page (pdftoppm), and a
+ * build from nothing gives the same bytes.
+ */
+describe('PDF page thumbnails', () => {
+  const CANARY = 'Rasha Home Street 14 GPS';
+  let p: { root: string; cleanup: () => void };
+  let photo: Buffer;
+  const sheetOf = (out: string) => readFileSync(path.join(p.root, out, 't', 'index.html'));
+  const manifestOf = (out: string) =>
+    JSON.parse(readFileSync(path.join(p.root, out, 't', 'manifest.json'), 'utf8')) as {
+      assets: { path: string; pages?: number; thumbnails?: { sha256: string; width: number; height: number }[] }[];
+      refusals: { asset: string; testimony: string }[];
+    };
+  const buildTo = (out: string, cache = true) =>
+    build({
+      root: p.root,
+      campaignDir: path.join(p.root, 'campaigns', 't'),
+      out: path.join(p.root, out),
+      asOf: AS_OF,
+      skipRefused: true,
+      cache,
+    });
+  /**
+   * Whether a picture has a solid black block of 16 x 16 px: the photo (leaflet photos are drawn
+   * in greys, and black stays black; it is about 45 x 75 px at thumbnail size). Text is
+   * blue-grey, and the QR code's largest black patch (a finder's 3 x 3 modules) is about 8 px,
+   * so nothing else on a leaflet page makes such a block.
+   */
+  async function blackBlock(png: Buffer): Promise<boolean> {
+    const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const w = info.width;
+    const black = (x: number, y: number) => data[y * w + x]! < 20;
+    for (let y = 0; y + 16 <= info.height; y++)
+      for (let x = 0; x + 16 <= w; x++) {
+        let all = true;
+        for (let dy = 0; dy < 16 && all; dy++) for (let dx = 0; dx < 16 && all; dx++) all = black(x + dx, y + dy);
+        if (all) return true;
+      }
+    return false;
+  }
+  /** PNG chunk types, in order. */
+  function chunks(png: Buffer): { type: string; data: Buffer }[] {
+    const out: { type: string; data: Buffer }[] = [];
+    for (let o = 8; o < png.length; ) {
+      const len = png.readUInt32BE(o);
+      out.push({ type: png.toString('latin1', o + 4, o + 8), data: png.subarray(o + 8, o + 8 + len) });
+      o += 12 + len;
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    p = makeProject();
+    photo = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#000000' } })
+      .jpeg()
+      .withExif({ IFD0: { ImageDescription: CANARY, Artist: CANARY }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '36/1 11/1 0/1' } })
+      .toBuffer();
+    expect(photo.includes(CANARY)).toBe(true);
+    writeFiles(path.join(p.root, 'locales', 'ckb'), { 't.json': `${JSON.stringify(MESSAGES.ckb, null, 2)}\n` });
+    writeFiles(path.join(p.root, 'campaigns', 't'), {
+      'campaign.md': campaignMd({ id: 't', locales: ['en', 'ckb'], outputs: '  - template: leaflet\n    formats: [a5]' }),
+      'assets/rasha.jpg': photo,
+      'testimonies/rasha.md': testimonyMd({
+        id: 'rasha',
+        extra: 'photo: assets/rasha.jpg\n',
+        consent: defaultConsent({
+          id: 'CR-2026-ERB-0077',
+          locales: 'en',
+          photo: `  photo:\n    permission: obscured\n    sha256: "${sha256(photo)}"\n`,
+        }),
+      }),
+    });
+    const r = await buildTo('out');
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  }, 300_000);
+  afterAll(() => p.cleanup());
+
+  it('shows the story on the English pages and never on the Sorani pages, where consent refused it', async () => {
+    const m = manifestOf('out');
+    expect(m.refusals.map((r) => `${r.asset} ${r.testimony}`)).toContain('ckb/leaflet-a5.pdf rasha');
+    const thumbs = thumbnailsIn(sheetOf('out'));
+    const pages = async (asset: string) => {
+      const a = m.assets.find((x) => x.path === asset)!;
+      expect(a.thumbnails).toHaveLength(a.pages!);
+      return Promise.all(a.thumbnails!.map((t) => blackBlock(thumbs.get(t.sha256)!)));
+    };
+    const en = await pages('en/leaflet-a5.pdf');
+    const ckb = await pages('ckb/leaflet-a5.pdf');
+    // Control: the consented English story's photo is on one of its pages.
+    expect(en.filter(Boolean)).toHaveLength(1);
+    expect(ckb.filter(Boolean)).toEqual([]);
+  });
+
+  it('carries nothing but pixels: no metadata chunk in any thumbnail, no byte of the photo metadata in the sheet', () => {
+    const html = sheetOf('out');
+    const thumbs = thumbnailsIn(html);
+    const listed = manifestOf('out').assets.flatMap((a) => a.thumbnails ?? []);
+    expect(listed.length).toBeGreaterThanOrEqual(8);
+    expect([...thumbs.keys()].sort()).toEqual([...new Set(listed.map((t) => t.sha256))].sort());
+    const densities = new Set<string>();
+    for (const png of thumbs.values()) {
+      const types = chunks(png).map((c) => c.type);
+      expect(types.filter((t) => !['IHDR', 'PLTE', 'tRNS', 'pHYs', 'IDAT', 'IEND'].includes(t))).toEqual([]);
+      expect(types[0]).toBe('IHDR');
+      // pHYs is the pixel density sharp writes: one fixed value, the same in every thumbnail.
+      for (const c of chunks(png)) if (c.type === 'pHYs') densities.add(c.data.toString('hex'));
+    }
+    expect(densities.size).toBeLessThanOrEqual(1);
+    expect(html.includes(CANARY)).toBe(false);
+    for (const png of thumbs.values()) expect(png.includes(CANARY)).toBe(false);
+  });
+
+  it('each thumbnail is its PDF page (pdftoppm), not another page', async () => {
+    const a = manifestOf('out').assets.find((x) => x.path === 'en/leaflet-a5.pdf')!;
+    const thumbs = thumbnailsIn(sheetOf('out'));
+    const prefix = path.join(p.root, 'ref');
+    execFileSync('pdftoppm', ['-png', '-r', '40', '-f', '1', '-l', '2', path.join(p.root, 'out', 't', a.path), prefix]);
+    const grey = async (src: Buffer | string, w: number, h: number) =>
+      sharp(src).resize(w, h, { fit: 'fill' }).greyscale().raw().toBuffer();
+    const diff = (x: Buffer, y: Buffer) => x.reduce((s, v, i) => s + Math.abs(v - y[i]!), 0) / x.length;
+    const [t1, t2] = [thumbs.get(a.thumbnails![0]!.sha256)!, thumbs.get(a.thumbnails![1]!.sha256)!];
+    const [r1, r2] = [`${prefix}-1.png`, `${prefix}-2.png`];
+    const same1 = diff(await grey(t1, 60, 84), await grey(r1, 60, 84));
+    const same2 = diff(await grey(t2, 60, 84), await grey(r2, 60, 84));
+    const crossed = diff(await grey(t1, 60, 84), await grey(r2, 60, 84));
+    expect(same1).toBeLessThan(12);
+    expect(same2).toBeLessThan(12);
+    // Control: page 1's thumbnail is far from page 2.
+    expect(crossed).toBeGreaterThan(3 * Math.max(same1, same2));
+  });
+
+  it('a build from nothing writes the same thumbnails and the same sheet', async () => {
+    const r = await buildTo('out-again', false);
+    expect(r.exitCode).toBe(0);
+    expect(sheetOf('out-again').equals(sheetOf('out'))).toBe(true);
+  }, 300_000);
 });

@@ -1,7 +1,7 @@
 import { parse } from 'parse5';
 import { describe, expect, it } from 'vitest';
 import { hashTerm } from '../../src/consent/denylist.js';
-import { renderContactSheet, type SheetInput, withContactSheet } from '../../src/output/contact-sheet.js';
+import { renderContactSheet, type SheetInput, thumbnailsIn, withContactSheet } from '../../src/output/contact-sheet.js';
 import { sha256 } from '../../src/util/files.js';
 import type { Manifest, ManifestAsset } from '../../src/output/manifest.js';
 
@@ -12,6 +12,9 @@ const LOCALES: SheetInput['locales'] = {
   ps: { name: 'پښتو', english: 'Pashto', dir: 'rtl' },
 };
 const hex = (c: string) => c.repeat(64);
+/** Stand-ins for the PNG bytes of two page thumbnails (the sheet embeds them, it does not decode them). */
+const PNG_EN = Buffer.from('\x89PNG en poster page 1');
+const PNG_CKB = Buffer.from('\x89PNG ckb poster page 1');
 
 function asset(locale: string, name: string, extra: Partial<ManifestAsset> & Record<string, unknown> = {}): ManifestAsset {
   const pdf = name.endsWith('.pdf');
@@ -48,10 +51,10 @@ const base = (): SheetInput => ({
   manifest: manifest(
     [
       asset('en', 'poster-a4.pdf', {
-        thumbnails: [{ path: '_thumbs/en/poster-a4.pdf.p1.png', sha256: hex('c'), width: 360, height: 505 }],
+        thumbnails: [{ sha256: sha256(PNG_EN), width: 240, height: 337 }],
       }),
       asset('ckb', 'poster-a4.pdf', {
-        thumbnails: [{ path: '_thumbs/ckb/poster-a4.pdf.p1.png', sha256: hex('d'), width: 360, height: 505 }],
+        thumbnails: [{ sha256: sha256(PNG_CKB), width: 240, height: 337 }],
       }),
       asset('en', 'social-card-square.png', { alt: 'Smugglers sell lies. Call the free helpline +964 750 000 0000.' }),
       asset('ckb', 'social-card-square.png', { alt: 'قاچاخچییەکان درۆ دەفرۆشن. پەیوەندی بکە بە +964 750 000 0000.' }),
@@ -72,6 +75,10 @@ const base = (): SheetInput => ({
   ),
   locales: LOCALES,
   order: ['en', 'ckb'],
+  thumbs: new Map([
+    [sha256(PNG_EN), PNG_EN],
+    [sha256(PNG_CKB), PNG_CKB],
+  ]),
   denied: new Set([hashTerm('Karwan Aziz')]),
 });
 
@@ -94,12 +101,14 @@ describe('contact sheet', () => {
     for (const n of withAttrs) for (const a of n.attrs!) expect(a.name, `${n.tagName} ${a.name}`).not.toMatch(/^on/);
     const refs = withAttrs.flatMap((n) => ['href', 'src'].map((k) => attr(n, k)).filter((v): v is string => v !== undefined));
     expect(refs.length).toBeGreaterThan(8);
-    for (const r of refs) {
+    // The only non-relative references are the embedded page thumbnails: PNG data, nothing fetched.
+    const embedded = `data:image/png;base64,${PNG_CKB.toString('base64')}`;
+    for (const r of refs.filter((x) => !x.startsWith('data:'))) {
       expect(r, r).not.toMatch(/^[a-z][a-z0-9+.-]*:|^\/\/|^\/|\.\.\//i);
     }
+    expect(refs.filter((x) => x.startsWith('data:'))).toEqual([`data:image/png;base64,${PNG_EN.toString('base64')}`, embedded]);
     // Control: the checks above see the links the sheet does have.
     expect(refs).toContain('ckb/poster-a4.pdf#page=1');
-    expect(refs).toContain('_thumbs/ckb/poster-a4.pdf.p1.png');
     expect(html).toMatch(/Content-Security-Policy" content="script-src 'none'/);
   });
 
@@ -141,7 +150,7 @@ describe('contact sheet', () => {
     const hrefs = all(doc, (n) => n.tagName === 'a').map((a) => attr(a, 'href'));
     for (const a of inp.manifest.assets) expect(hrefs, a.path).toContain(a.path);
     const srcs = all(doc, (n) => n.tagName === 'img').map((i) => attr(i, 'src'));
-    expect(srcs).toContain('_thumbs/en/poster-a4.pdf.p1.png');
+    expect(srcs).toContain(`data:image/png;base64,${PNG_EN.toString('base64')}`);
     expect(srcs).not.toContain('en/poster-a4.pdf');
   });
 
@@ -182,5 +191,24 @@ describe('contact sheet', () => {
     expect(b.manifest).toEqual(a.manifest);
     // Control: a manifest that differs (one refusal fewer) is another sheet.
     expect(withContactSheet({ ...manifest, refusals: [] }, ctx).html.equals(a.html)).toBe(false);
+  });
+
+  it('embeds each page thumbnail the manifest names, and gives back only thumbnails that match their sha256', () => {
+    const html = renderContactSheet(base());
+    const found = thumbnailsIn(html);
+    expect([...found.keys()].sort()).toEqual([sha256(PNG_EN), sha256(PNG_CKB)].sort());
+    expect(found.get(sha256(PNG_CKB))!.equals(PNG_CKB)).toBe(true);
+    // A sheet edited by hand (other bytes under the same checksum) yields nothing for that page.
+    const forged = html.replace(PNG_CKB.toString('base64'), Buffer.from('\x89PNG something else').toString('base64'));
+    expect([...thumbnailsIn(forged).keys()]).toEqual([sha256(PNG_EN)]);
+  });
+
+  it('refuses to write a sheet without a thumbnail the manifest names (output-unsafe)', () => {
+    const inp = base();
+    expect(() => renderContactSheet({ ...inp, thumbs: new Map([[sha256(PNG_EN), PNG_EN]]) })).toThrow(
+      /thumbnail .* of ckb\/poster-a4\.pdf/,
+    );
+    // Control: with both thumbnails it is written.
+    expect(renderContactSheet(inp)).toContain('data-sha256');
   });
 });

@@ -7,6 +7,7 @@ import { CampaignPressError, type Diagnostics } from '../../errors.js';
 import { codePoint, missingGlyphs } from '../../fonts/fonts.js';
 import { isPseudo } from '../../i18n/pseudo.js';
 import { type ManifestAsset, sidecars } from '../../output/manifest.js';
+import { THUMBS_DIR } from '../../output/commit.js';
 import { describeCrop, describeMisfit } from '../../render/layout.js';
 import type { MarkOptions } from '../../render/marks.js';
 import { slugText } from '../../render/mark-text.js';
@@ -195,6 +196,11 @@ async function renderOne(
   await timeStage('write', () => writeFileAtomic(file, outcome.bytes));
   const entry = { ...manifestEntry(job, key, outcome, alt), ...(inputs ? { inputs } : {}), ...(warnings?.length ? { warnings } : {}) };
   for (const f of sidecars(entry)) await writeFileAtomic(path.join(inp.staging, f.path), f.bytes);
+  // Page thumbnails go into the contact sheet, not beside the assets: the commit step reads them
+  // from the staging folder's THUMBS_DIR (never moved into the output folder).
+  const thumbs = pageThumbnails(outcome);
+  for (const t of thumbs) await writeFileAtomic(path.join(inp.staging, THUMBS_DIR, `${t.sha256}.png`), t.png);
+  if (thumbs.length) entry.thumbnails = thumbs.map(({ png: _png, ...t }) => t);
   return entry;
 }
 
@@ -294,6 +300,13 @@ function marksFor(job: RenderJob, key: string, inp: RenderStepInput): MarkOption
   const edition = `${inp.marks.asOf} ${key.slice(0, 8)}`;
   const base = { campaign: inp.inputs.campaign.id, locale: job.locale, asset: job.relPath, edition };
   return { slug: (page, pages) => slugText({ ...base, page, pages }) };
+}
+
+/** A PDF's page thumbnails, when there is one per page of the PDF (else none, rather than wrong pages). */
+function pageThumbnails(outcome: RenderOutcome) {
+  const t = outcome.thumbnails ?? [];
+  if (!t.length || t.length !== outcome.pages) return [];
+  return t.map((th) => ({ sha256: sha256(th.png), width: th.width, height: th.height, png: th.png }));
 }
 
 function manifestEntry(job: RenderJob, key: string, outcome: RenderOutcome, alt: string | undefined): ManifestAsset {
