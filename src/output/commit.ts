@@ -96,33 +96,39 @@ export interface CommitResult {
 export async function commitStaged(inp: CommitInput): Promise<CommitResult> {
   // Thumbnails for the new sheet: this build's, and the ones of reused assets from the old sheet.
   const thumbs = new Map([...(await sheetThumbnails(inp.campaignOut)), ...(await stagedThumbnails(inp.staging))]);
+  // A withdrawn testimony's cards must not linger: what this build's slice no longer plans goes.
+  const built = new Set(inp.assets.map((a) => a.path));
+  const kept: ManifestAsset[] = [];
+  const gone: ManifestAsset[] = [];
+  for (const a of inp.previous?.assets ?? []) {
+    if (built.has(a.path)) continue;
+    if (!inp.inScope(a) && inp.fullPlan.has(a.path)) kept.push(a);
+    else gone.push(a);
+  }
+  // The sheet is made before anything moves: a sheet that cannot be written (a deny-listed term,
+  // a thumbnail lost with a hand-removed sheet) leaves the previous outputs as they were.
+  const m = inp.manifest;
+  let sheet: ReturnType<typeof withContactSheet>;
+  try {
+    const all = createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard);
+    sheet = withContactSheet(all, { ...inp.sheet, thumbs });
+  } catch (e) {
+    await discardStaging(inp.staging);
+    throw e;
+  }
+  const { manifest, html } = sheet;
   for (const rel of inp.staged) {
     const dest = path.join(inp.campaignOut, rel);
     await fs.mkdir(path.dirname(dest), { recursive: true });
     await fs.rename(path.join(inp.staging, rel), dest);
   }
   await fs.rm(inp.staging, { recursive: true, force: true });
-  // A withdrawn testimony's cards must not linger: what this build's slice no longer plans goes.
-  const built = new Set(inp.assets.map((a) => a.path));
-  const kept: ManifestAsset[] = [];
-  let removed = 0;
-  for (const a of inp.previous?.assets ?? []) {
-    if (built.has(a.path)) continue;
-    if (!inp.inScope(a) && inp.fullPlan.has(a.path)) {
-      kept.push(a);
-      continue;
-    }
+  for (const a of gone)
     for (const rel of [...assetFiles(a), ...sidecars(a).map((f) => f.path)]) {
       const p = path.join(inp.campaignOut, rel);
       if (isInside(inp.campaignOut, p)) await fs.rm(p, { force: true });
     }
-    removed++;
-  }
-  const m = inp.manifest;
-  const { manifest, html } = withContactSheet(
-    createManifest(m.campaign, m.asOf, m.regions, [...inp.assets, ...kept], m.refusals, m.shard),
-    { ...inp.sheet, thumbs },
-  );
+  let removed = gone.length;
   await writeFileAtomic(path.join(inp.campaignOut, CONTACT_SHEET), html);
   await writeFileAtomic(path.join(inp.campaignOut, 'manifest.json'), renderManifest(manifest));
   removed += await sweepUnlisted(

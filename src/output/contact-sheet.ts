@@ -10,13 +10,15 @@ import { deniedInFile } from './scan.js';
 /**
  * The contact sheet: <out>/<campaign>/index.html, a whole release at a glance. One row per asset
  * (template, format, testimony) with its versions in every locale side by side, LTR next to RTL,
- * each with its thumbnail, alt text and consent ids; refusals in place and in a table.
+ * each with its thumbnail (a PDF's page thumbnails, embedded), alt text, consent ids and the
+ * warnings its page gave; refusals in place and in a table.
  *
  * It opens from a double click and inside an unpacked zip: one file, inline CSS, relative links
  * to the files beside it, no script (a CSP forbids any), nothing fetched from a network.
  *
- * Its bytes are a function of the manifest and of the project (locale names, campaign locale
- * order, deny-list) only: nothing of the run that wrote it (no warnings, clock, timings, paths).
+ * Its bytes are a function of the manifest (warnings included: the manifest keeps each asset's),
+ * of the thumbnail bytes it names and of the project (locale names, campaign locale order,
+ * deny-list) only: nothing of the run that wrote it (no clock, timings, paths).
  * Build, bundle and bundle --merge all write it with withContactSheet(), so one build and merged
  * shards hold the same sheet, and a bundle of a whole build packs the very bytes on disk.
  */
@@ -183,11 +185,12 @@ function localeLabel(code: string, inp: SheetInput): string {
 
 function header(m: Manifest, locales: string[], inp: SheetInput): string {
   const refused = new Set(m.refusals.map((r) => r.asset)).size;
+  const warned = m.assets.filter((a) => a.warnings?.length).length;
   const count = (l: string) => m.assets.filter((a) => a.locale === l).length;
   const nav = locales.map((l) => `<li><a href="#locale-${esc(l)}">${localeLabel(l, inp)}</a>: ${count(l)} assets</li>`).join('\n');
   return `<header>
 <h1>${esc(m.campaign)} <small>contact sheet</small></h1>
-<p>Built as of ${esc(m.as_of)} for ${esc(m.regions.join(', ') || 'no region')}${m.shard ? ` (shard ${esc(m.shard)})` : ''} · ${m.assets.length} assets in ${locales.length} locales · <a href="#refusals">${refused} left out by consent</a> · <a href="manifest.json">manifest.json</a></p>
+<p>Built as of ${esc(m.as_of)} for ${esc(m.regions.join(', ') || 'no region')}${m.shard ? ` (shard ${esc(m.shard)})` : ''} · ${m.assets.length} assets in ${locales.length} locales · <a href="#refusals">${refused} left out by consent</a>${warned ? ` · ${warned} with build warnings` : ''} · <a href="manifest.json">manifest.json</a></p>
 <nav aria-label="Locales"><ul>
 ${nav}
 </ul></nav>
@@ -245,10 +248,34 @@ function figure(c: Cell, ctx: Ctx): string {
 ${preview(a, text, ctx)}
 <figcaption>
 <p class="locale" lang="en" dir="ltr">${localeLabel(a.locale, inp)}</p>
-${text ? `<p class="alt"><span class="label" lang="en" dir="ltr">Alt text</span> ${esc(shown(text))}</p>` : '<p class="alt missing" lang="en" dir="ltr">No alt text in the manifest</p>'}
+${altLine(a, text, shown)}
 <dl lang="en" dir="ltr">${meta}</dl>
+${warningList(a, shown)}
 </figcaption>
 </figure>`;
+}
+
+/** Alt text of an image asset; its absence is flagged. A PDF has none by design (its title and text layer serve). */
+function altLine(a: ManifestAsset, text: string | undefined, shown: (s: string) => string): string {
+  if (text) return `<p class="alt"><span class="label" lang="en" dir="ltr">Alt text</span> ${esc(shown(text))}</p>`;
+  return a.output === 'pdf' ? '' : '<p class="alt missing" lang="en" dir="ltr">No alt text in the manifest</p>';
+}
+
+/**
+ * The warnings writing the asset's page gave (the manifest keeps them, so a reused asset shows
+ * them too). Their messages are the build's own English, about the asset's language: they keep
+ * lang="en" and LTR inside an RTL item, each isolated so a quoted key or path does not reorder.
+ */
+function warningList(a: ManifestAsset, shown: (s: string) => string): string {
+  const ws = a.warnings ?? [];
+  if (!ws.length) return '';
+  const where = (w: (typeof ws)[number]) =>
+    [w.file ? `${w.file}${w.line ? `:${w.line}` : ''}` : '', w.field ?? ''].filter(Boolean).join(', ');
+  const items = ws.map((w) => {
+    const at = where(w);
+    return `<li><code>${esc(w.code)}</code> <bdi>${esc(shown(w.message))}</bdi>${at ? ` <small><bdi>${esc(shown(at))}</bdi></small>` : ''}${w.hint ? `<br><small><bdi>${esc(shown(w.hint))}</bdi></small>` : ''}</li>`;
+  });
+  return `<div class="warnings" lang="en" dir="ltr"><p><span class="label">${ws.length === 1 ? 'Warning' : `${ws.length} warnings`}</span></p><ul>${items.join('')}</ul></div>`;
 }
 
 /** The picture of an asset: the image itself, or a PDF's page thumbnails (first page large). */
@@ -275,7 +302,7 @@ function dataUri(a: ManifestAsset, sha: string, ctx: Ctx): string {
       'output-unsafe',
       `the page thumbnail ${sha.slice(0, 12)} of ${a.path} is neither rendered now nor in the contact sheet beside it`,
       { field: 'thumbnails' },
-      'Build again with --no-cache; the contact sheet was changed or removed by hand.',
+      'The contact sheet was changed or removed by hand: build the whole campaign again (no -l, --only or --shard), which renders the PDFs whose thumbnails are missing.',
     );
   return `data:image/png;base64,${png.toString('base64')}`;
 }
@@ -355,6 +382,11 @@ figcaption p{margin:0 0 4px}
 .alt{font-size:14px}
 .alt .label{display:inline-block;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin-inline-end:4px}
 .alt.missing{color:#8a5a00}
+.warnings{margin-top:6px;padding:4px 6px;background:#fff8e6;border-inline-start:3px solid #c98a00;color:#5c3d00}
+.warnings p{margin:0}
+.warnings .label{font-size:11px;text-transform:uppercase;letter-spacing:.04em}
+.warnings ul{margin:2px 0 0;padding-inline-start:16px}
+.warnings li{overflow-wrap:anywhere}
 dl{display:grid;grid-template-columns:auto 1fr;gap:0 8px;margin:4px 0 0;color:var(--muted)}
 dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}

@@ -70,6 +70,17 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
     }
   };
 
+  // The sheet's thumbnails, read once per build (a gallery asks for one per PDF).
+  let thumbs: { generation: number; campaign: string; map: Map<string, Buffer> } | undefined;
+  const sheetThumbs = (campaign: string): Map<string, Buffer> => {
+    if (thumbs?.generation !== state.generation || thumbs.campaign !== campaign) {
+      const root = path.resolve(opts.out, campaign);
+      const sheet = readOutput(root, path.join(root, 'index.html'));
+      thumbs = { generation: state.generation, campaign, map: sheet ? thumbnailsIn(sheet) : new Map() };
+    }
+    return thumbs.map;
+  };
+
   const server = http.createServer((req, res) => {
     void handle(req, res).catch(() => {
       res.writeHead(500).end('internal error');
@@ -107,9 +118,7 @@ export async function startPreview(opts: PreviewOptions): Promise<{ url: string;
     // A PDF's page thumbnail, taken from the contact sheet the build embedded it in.
     const thumb = /^\/thumbs\/([0-9a-f]{64})\.png$/.exec(url.pathname);
     if (thumb && state.campaign) {
-      const root = path.resolve(opts.out, state.campaign);
-      const sheet = readOutput(root, path.join(root, 'index.html'));
-      const png = sheet && thumbnailsIn(sheet).get(thumb[1]!);
+      const png = sheetThumbs(state.campaign).get(thumb[1]!);
       if (!png) {
         res.writeHead(404).end('not found');
         return;

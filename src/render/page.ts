@@ -278,7 +278,7 @@ export async function renderAsset(
     const seen = await settle(page, session, format);
     const raw = await timeStage('capture', () => capture(page, format, px, seen.images > 0, pool.timeoutMs));
     // A PDF's page thumbnails come from this same render (render/thumbnails.ts).
-    const shots = format.output === 'pdf' ? await timeStage('thumbnails', () => capturePages(page, seen.images > 0)) : [];
+    const shots = format.output === 'pdf' ? await timeStage('thumbnail capture', () => capturePages(page, seen.images > 0)) : [];
     // A page that painted an image is not reused (pool.ts PageSession.retire): the decoded image
     // stays cached at the scale it was drawn, PDF or PNG, and the next raster would inherit it.
     if (seen.images > 0) session.retire = true;
@@ -288,7 +288,7 @@ export async function renderAsset(
   const { images: _images, ...seen } = withImages;
   if (format.output === 'pdf') {
     const done = await timeStage('pdf finishing', () => finishPdf(raw, format, pdfMeta, marks));
-    const thumbnails = await timeStage('thumbnails', () => encodeThumbnails(shots));
+    const thumbnails = await timeStage('thumbnail encoding', () => encodeThumbnails(shots));
     return { bytes: done.bytes, pages: done.pages, thumbnails, ...seen, blocked, navigations };
   }
   const { data, info } = await timeStage('encode', () => encode(raw, format));

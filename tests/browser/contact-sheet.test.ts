@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'parse5';
 import puppeteer from 'puppeteer-core';
@@ -218,6 +218,28 @@ describe('contact sheet', () => {
     const verified = execFileSync('sha256sum', ['-c', path.join('c', 'SHA256SUMS')], { cwd: path.join(root, 'out'), encoding: 'utf8' });
     expect(verified.split('\n').filter((l) => l.endsWith(': OK'))).toHaveLength(zip.size - 1);
   });
+
+  it('bundle --merge of two shards, rendered from nothing after other pages, writes the same sheet and manifest as the one build', async () => {
+    for (const k of [1, 2]) {
+      const r = await cli(['build', 'campaigns/c', '--as-of', AS_OF, '--skip-refused', '--shard', `${k}/2`, '--out', `shard-${k}`]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const shardSheets = [1, 2].map((k) => readFileSync(path.join(root, `shard-${k}`, 'c', 'index.html'), 'utf8'));
+    // Each shard embeds the thumbnails of its own PDFs only: the merge must take them from both.
+    const pdfs = manifest().assets.filter((a) => a.output === 'pdf');
+    const inShard = pdfs.map((a) => shardSheets.map((h) => h.includes(a.thumbnails![0]!.sha256)));
+    expect(inShard.every(([x, y]) => x !== y)).toBe(true);
+    expect(new Set(inShard.map(([x]) => x))).toEqual(new Set([true, false]));
+    const r = await cli(['bundle', 'campaigns/c', '--merge', 'shard-1', 'shard-2', '--out', 'release', '--as-of', AS_OF, '--skip-refused']);
+    expect(r.code, r.stderr).toBe(0);
+    const merged = readFileSync(path.join(root, 'release', 'c', 'index.html'));
+    expect(merged.equals(readFileSync(path.join(out(), 'index.html')))).toBe(true);
+    expect(readFileSync(path.join(root, 'release', 'c', 'manifest.json')).equals(readFileSync(path.join(out(), 'manifest.json')))).toBe(
+      true,
+    );
+    // Control: a shard's own sheet is another page (half the assets).
+    expect(Buffer.from(shardSheets[0]!).equals(merged)).toBe(false);
+  }, 300_000);
 });
 
 /**
@@ -324,6 +346,13 @@ describe('PDF page thumbnails', () => {
     const listed = manifestOf('out').assets.flatMap((a) => a.thumbnails ?? []);
     expect(listed.length).toBeGreaterThanOrEqual(8);
     expect([...thumbs.keys()].sort()).toEqual([...new Set(listed.map((t) => t.sha256))].sort());
+    // The size the manifest gives is the PNG's own (IHDR): the first page 240 px wide, the others 112.
+    for (const a of manifestOf('out').assets)
+      for (const [i, t] of (a.thumbnails ?? []).entries()) {
+        const ihdr = chunks(thumbs.get(t.sha256)!)[0]!.data;
+        expect([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4)], `${a.path} page ${i + 1}`).toEqual([t.width, t.height]);
+        expect(t.width).toBe(i === 0 ? 240 : 112);
+      }
     const densities = new Set<string>();
     for (const png of thumbs.values()) {
       const types = chunks(png).map((c) => c.type);
@@ -350,11 +379,40 @@ describe('PDF page thumbnails', () => {
     const same1 = diff(await grey(t1, 60, 84), await grey(r1, 60, 84));
     const same2 = diff(await grey(t2, 60, 84), await grey(r2, 60, 84));
     const crossed = diff(await grey(t1, 60, 84), await grey(r2, 60, 84));
+    // Same proportions as the PDF page (bleed included), to the pixel a 240 px width allows.
+    const ref = await sharp(r1).metadata();
+    expect(Math.abs(a.thumbnails![0]!.height - (240 * ref.height!) / ref.width!)).toBeLessThan(1.5);
     expect(same1).toBeLessThan(12);
     expect(same2).toBeLessThan(12);
     // Control: page 1's thumbnail is far from page 2.
     expect(crossed).toBeGreaterThan(3 * Math.max(same1, same2));
   });
+
+  it('a sheet removed by hand: a narrowed build refuses and changes nothing; a whole build renders the PDFs again, same sheet', async () => {
+    const sheet = sheetOf('out');
+    const manifestBytes = readFileSync(path.join(p.root, 'out', 't', 'manifest.json'));
+    rmSync(path.join(p.root, 'out', 't', 'index.html'));
+    // -l en keeps the Sorani leaflet, whose thumbnails were only in the removed sheet.
+    const narrowed = await build({
+      root: p.root,
+      campaignDir: path.join(p.root, 'campaigns', 't'),
+      out: path.join(p.root, 'out'),
+      asOf: AS_OF,
+      skipRefused: true,
+      locales: ['en'],
+    });
+    expect(narrowed.errors.map((e) => e.code)).toEqual(['output-unsafe']);
+    expect(narrowed.errors[0]!.message).toContain('ckb/leaflet-a5.pdf');
+    expect(narrowed.errors[0]!.hint).toContain('build the whole campaign again');
+    expect(readFileSync(path.join(p.root, 'out', 't', 'manifest.json')).equals(manifestBytes)).toBe(true);
+    expect(existsSync(path.join(p.root, 'out', 't', 'index.html'))).toBe(false);
+    expect(readdirSync(path.join(p.root, 'out', 't')).filter((n) => n.startsWith('.staging'))).toEqual([]);
+    const whole = await buildTo('out');
+    expect(whole.errors).toEqual([]);
+    // The PDFs are rendered again for their thumbnails (nothing else on this campaign).
+    expect(whole.stats).toMatchObject({ rendered: 2, cached: 0 });
+    expect(sheetOf('out').equals(sheet)).toBe(true);
+  }, 300_000);
 
   it('a build from nothing writes the same thumbnails and the same sheet', async () => {
     const r = await buildTo('out-again', false);

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPreview } from '../../src/preview/server.js';
-import { campaignMd, makeProject, writeFiles } from '../helpers.js';
+import { campaignMd, makeProject, sha256, writeFiles } from '../helpers.js';
 
 /** The preview gallery on loopback: serves the assets, refuses paths outside, rebuilds on save. */
 let root: string;
@@ -35,8 +36,33 @@ afterAll(async () => {
   cleanup();
 });
 
-async function status(): Promise<{ generation: number; building: boolean; assets: { path: string }[] }> {
+type Asset = { path: string; thumbnails?: { sha256: string; width: number; height: number }[] };
+async function status(): Promise<{ generation: number; building: boolean; assets: Asset[] }> {
   return (await (await fetch(new URL('/api/status', preview.url))).json()) as never;
+}
+
+const bytesAt = async (p: string) => Buffer.from(await (await fetch(new URL(p, preview.url))).arrayBuffer());
+
+/**
+ * Subscribes to the page's reload signal (/events) and resolves with the first generation it
+ * announces after `after`: the rebuild is awaited however long it takes on a loaded machine,
+ * not guessed with a fixed wait. Subscribe before changing anything, so the event is not missed.
+ */
+async function nextGeneration(after: number): Promise<number> {
+  const ctrl = new AbortController();
+  const res = await fetch(new URL('/events', preview.url), { signal: ctrl.signal });
+  const reader = res.body!.getReader();
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the event stream closed before a rebuild was announced');
+      buf += Buffer.from(value).toString('utf8');
+      for (const m of buf.matchAll(/data: (\d+)\n\n/g)) if (Number(m[1]) > after) return Number(m[1]);
+    }
+  } finally {
+    ctrl.abort();
+  }
 }
 
 describe('preview', () => {
@@ -55,10 +81,21 @@ describe('preview', () => {
     ).toBe('PNG');
   });
 
-  it('links a PDF instead of embedding it (an embedded PDF is a black box in headless and mobile browsers)', async () => {
+  it('shows a PDF as its first page thumbnail and links the PDF, never embeds it (a black box in headless and mobile browsers)', async () => {
     const html = await (await fetch(preview.url)).text();
     expect(html).not.toMatch(/<iframe|<embed|<object/);
     expect(html).toContain('href="/files/ckb/poster-a4.pdf');
+    const poster = (await status()).assets.find((a) => a.path === 'ckb/poster-a4.pdf')!;
+    const t = poster.thumbnails![0]!;
+    expect(html).toContain(`src="/thumbs/${t.sha256}.png`);
+    const r = await fetch(new URL(`/thumbs/${t.sha256}.png`, preview.url));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await r.arrayBuffer());
+    expect(sha256(png)).toBe(t.sha256);
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: t.width, height: t.height });
+    // Control: a checksum the sheet does not hold is not found.
+    expect((await fetch(new URL(`/thumbs/${'0'.repeat(64)}.png`, preview.url))).status).toBe(404);
   });
 
   it('serves nothing outside the campaign output folder', async () => {
@@ -74,18 +111,23 @@ describe('preview', () => {
     }
   });
 
-  it('rebuilds when a locale file changes, and tells the page', async () => {
+  it('rebuilds when a locale file changes, and tells the page; the PDF thumbnail follows', async () => {
     const before = await status();
     const file = path.join(root, 'locales', 'ckb', 'p.json');
-    const bytesBefore = Buffer.from(await (await fetch(new URL('/files/ckb/social-card-square.png', preview.url))).arrayBuffer());
+    const cardBefore = await bytesAt('/files/ckb/social-card-square.png');
+    const thumbBefore = before.assets.find((a) => a.path === 'ckb/poster-a4.pdf')!.thumbnails![0]!.sha256;
+    const announced = nextGeneration(before.generation);
     writeFileSync(file, readFileSync(file, 'utf8').replace('ڕاستییەکە بزانە', 'پێش ڕۆیشتن ڕاستییەکە بزانە'));
-    let now = before;
-    for (let i = 0; i < 60 && (now.generation <= before.generation || now.building); i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      now = await status();
-    }
+    const generation = await announced;
+    const now = await status();
+    expect(now.generation).toBeGreaterThanOrEqual(generation);
     expect(now.generation).toBeGreaterThan(before.generation);
-    const bytesAfter = Buffer.from(await (await fetch(new URL('/files/ckb/social-card-square.png', preview.url))).arrayBuffer());
-    expect(bytesAfter.equals(bytesBefore)).toBe(false);
-  });
+    expect((await bytesAt('/files/ckb/social-card-square.png')).equals(cardBefore)).toBe(false);
+    // The Sorani poster's headline changed: so did its thumbnail, served from the new sheet.
+    const thumbAfter = now.assets.find((a) => a.path === 'ckb/poster-a4.pdf')!.thumbnails![0]!.sha256;
+    expect(thumbAfter).not.toBe(thumbBefore);
+    expect(sha256(await bytesAt(`/thumbs/${thumbAfter}.png`))).toBe(thumbAfter);
+    expect((await fetch(new URL(`/thumbs/${thumbBefore}.png`, preview.url))).status).toBe(404);
+    expect((await (await fetch(preview.url)).text()).includes(`/thumbs/${thumbAfter}.png`)).toBe(true);
+  }, 300_000);
 });

@@ -211,4 +211,51 @@ describe('contact sheet', () => {
     // Control: with both thumbnails it is written.
     expect(renderContactSheet(inp)).toContain('data-sha256');
   });
+
+  describe('build warnings', () => {
+    /** The Sorani card's page used the English helpline label: the warning translator.ts gives. */
+    const warned = (message = '"labels.helpline" has no ckb translation; the en text is used'): SheetInput => {
+      const inp = base();
+      const ckb = inp.manifest.assets.find((a) => a.path === 'ckb/social-card-square.png')!;
+      ckb.warnings = [
+        {
+          code: 'translation-missing',
+          message,
+          hint: 'Add the translation to the locale file.',
+          file: 'locales/ckb/labels.json',
+          field: 'labels.helpline',
+        },
+      ];
+      return inp;
+    };
+    const figureOf = (html: string, p: string) =>
+      all(parse(html) as unknown as Node, (n) => n.tagName === 'figure' && attr(n, 'id') === `asset-${p}`)[0]!;
+    const warningsIn = (fig: Node) => all(fig, (n) => attr(n, 'class') === 'warnings');
+
+    it("shows an asset's warnings in its own item, in English and LTR inside the RTL item", () => {
+      const html = renderContactSheet(warned());
+      const fig = figureOf(html, 'ckb/social-card-square.png');
+      expect([attr(fig, 'lang'), attr(fig, 'dir')]).toEqual(['ckb', 'rtl']);
+      const [box] = warningsIn(fig);
+      expect(box && [attr(box, 'lang'), attr(box, 'dir')]).toEqual(['en', 'ltr']);
+      expect(text(box!)).toContain('translation-missing');
+      expect(text(box!)).toContain('"labels.helpline" has no ckb translation; the en text is used');
+      expect(text(box!)).toContain('locales/ckb/labels.json, labels.helpline');
+      expect(html).toContain('1 with build warnings');
+      // Control: the English item, which gave none, has no warning box; nor has a sheet without warnings.
+      expect(warningsIn(figureOf(html, 'en/social-card-square.png'))).toEqual([]);
+      expect(renderContactSheet(base())).not.toContain('class="warnings"');
+    });
+
+    it('escapes a warning and never shows a deny-listed term in one', () => {
+      const html = renderContactSheet(warned('"cta" would print </small><script>alert(1)</script>'));
+      expect(html).not.toContain('<script>');
+      expect(text(warningsIn(figureOf(html, 'ckb/social-card-square.png'))[0]!)).toContain('<script>alert(1)</script>');
+      const denied = warned('the story of Karwan Aziz has no ckb translation');
+      expect(renderContactSheet(denied).toLowerCase()).not.toContain('karwan aziz');
+      expect(renderContactSheet(denied)).toContain('not shown: it contains a deny-listed term');
+      // Control: without the deny-list the same message is shown.
+      expect(renderContactSheet({ ...denied, denied: new Set() })).toContain('the story of Karwan Aziz');
+    });
+  });
 });
