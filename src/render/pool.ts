@@ -4,7 +4,7 @@ import { CampaignPressError } from '../errors.js';
 import { fontFile } from '../fonts/fonts.js';
 import { type BrowserEndpoint, CHROMIUM_ARGS, DEAD_PROXY, parseBrowserEndpoint, resolveBrowser } from './chromium.js';
 import { ASSET_ORIGIN } from '../util/origin.js';
-import { timeStage } from '../util/profile.js';
+import { countEvent, timeStage } from '../util/profile.js';
 
 /**
  * One Chromium per build, a small pool of reused pages (each in its own browser context: two
@@ -120,6 +120,8 @@ export class RenderPool {
     } catch (e) {
       throw new CampaignPressError('browser-not-found', `cannot start ${resolved.executablePath}: ${(e as Error).message.split('\n')[0]}`);
     }
+    // Counted: a test proves that a build reusing every asset starts no browser.
+    countEvent('browser: launched');
     this.browserVersion = await this.browser.version();
   }
 
@@ -141,6 +143,7 @@ export class RenderPool {
     // Contexts this pool opened before a connection dropped may outlive it on the remote: close them.
     for (const c of browser.browserContexts()) if (c.id && this.contextIds.has(c.id)) await c.close().catch(() => undefined);
     this.contextIds.clear();
+    countEvent('browser: connected');
     this.browser = browser;
     this.browserVersion = await browser.version();
   }
