@@ -32,7 +32,11 @@ beforeAll(() => {
   cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'cp-parse-cache-'));
   process.env.CAMPAIGN_PRESS_CACHE_DIR = path.join(cacheRoot, 'cache');
   const karwan = testimonyMd({ id: 'karwan', consent: defaultConsent({ id: 'CR-K', locales: 'en, ckb' }) });
-  const shirin = testimonyMd({ id: 'shirin', quote: 'We walked for nine days.', consent: defaultConsent({ id: 'CR-S', locales: 'en, ckb' }) });
+  const shirin = testimonyMd({
+    id: 'shirin',
+    quote: 'We walked for nine days.',
+    consent: defaultConsent({ id: 'CR-S', locales: 'en, ckb' }),
+  });
   const ckb = (id: string, source: string, title: string, quote: string) =>
     `---\ntranslation_of: ${id}\nsource_sha256: "${sha256(Buffer.from(source))}"\nstatus: reviewed\ntitle: "${title}"\nquote: "${quote}"\nparaphrase: "${quote}"\n---\n${quote}\n`;
   writeFiles(dir(), {
