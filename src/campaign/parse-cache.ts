@@ -31,8 +31,12 @@ export interface ParseCache {
   /** The value stored for this kind of file and these bytes, if its signature holds. */
   get<T>(kind: string, fileSha256: string): T | undefined;
   set(kind: string, fileSha256: string, value: unknown): void;
-  /** Write the entries this build used (hits and new ones) back, if anything changed. Errors are ignored. */
-  save(): void;
+  /**
+   * Write the entries back, if anything changed: only those this load used (hits and new ones)
+   * when it read every file (`complete`), else the old ones too (a load stopped by an error in
+   * campaign.md has not looked at the testimonies yet). Errors are ignored.
+   */
+  save(complete: boolean): void;
 }
 
 interface Pack {
@@ -89,9 +93,11 @@ export function openParseCache(campaignDir: string, dir = cacheDir()): ParseCach
       used[id] = { mac: mac(id, text).toString('hex'), value: text };
       changed = true;
     },
-    save(): void {
-      if (!changed && old && Object.keys(used).length === Object.keys(old.entries).length) return;
-      writePrivate(pack, `${JSON.stringify({ format: FORMAT, tool, entries: used } satisfies Pack)}\n`);
+    save(complete: boolean): void {
+      const pruned = complete && old !== undefined && Object.keys(used).length !== Object.keys(old.entries).length;
+      if (!changed && !pruned) return;
+      const entries = complete ? used : { ...old?.entries, ...used };
+      writePrivate(pack, `${JSON.stringify({ format: FORMAT, tool, entries } satisfies Pack)}\n`);
     },
   };
 }

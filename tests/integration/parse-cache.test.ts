@@ -160,6 +160,19 @@ describe('parse cache', () => {
     expect(load().parsed).toEqual({ ...zeros, 'shirin.ckb.md': 1 });
   });
 
+  it('a load stopped by an error in campaign.md keeps the cache for when it is fixed', () => {
+    load();
+    const file = path.join(dir(), 'campaign.md');
+    const saved = readFileSync(file);
+    try {
+      writeFileSync(file, saved.toString('utf8').replace('source_locale: en', 'source_locale: en\nsource_locale: ckb'));
+      expect(() => load()).toThrow();
+    } finally {
+      writeFileSync(file, saved);
+    }
+    expect(load().parsed).toEqual(zeros);
+  });
+
   it('a tampered entry is not trusted: the file is parsed again (control: the same edit, signed, is taken)', () => {
     load();
     const pack = packFile();

@@ -75,11 +75,13 @@ export function loadProject(root: string, campaignDir: string, opts: { parseCach
   const table = loadLocaleTable(localesDir);
   const cache = opts.parseCache ? openParseCache(campaignDir) : undefined;
   let campaign: Campaign;
+  let complete = false;
   try {
     campaign = loadCampaign(campaignDir, table, localesDir, { cache });
+    complete = true;
   } finally {
     // Also after an error: the files that parsed need not be parsed again once it is fixed.
-    cache?.save();
+    cache?.save(complete);
   }
   const templates = new Map<string, Template>();
   const errors: CampaignPressError[] = [];
