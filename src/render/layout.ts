@@ -376,6 +376,8 @@ export function inPageFit(): FitResult {
     el: HTMLElement;
     start: number;
     floor: number;
+    /** The size it gives way to before any block goes below its preferred size (data-fit-prefer). */
+    prefer: number;
     size: number;
     priority: number;
     maxLines: number;
@@ -387,29 +389,89 @@ export function inPageFit(): FitResult {
       start,
       size: start,
       floor: start * Number(el.dataset.fitMin ?? '0.6'),
+      prefer: start * Number(el.dataset.fitPrefer ?? el.dataset.fitMin ?? '0.6'),
       priority: Number(el.dataset.priority ?? '3'),
       maxLines: Number(el.dataset.maxLines ?? 'Infinity'),
     };
   });
   const blockOk = (b: Block) => fits(b.el) && lineCount(b.el) <= b.maxLines;
-  const shrink = (b: Block) => {
-    b.size = Math.max(b.floor, b.size * 0.95);
+  const setSize = (b: Block, size: number) => {
+    b.size = size;
     b.el.style.fontSize = `${b.size.toFixed(2)}px`;
   };
+  const shrink = (b: Block) => setSize(b, Math.max(b.floor, b.size * 0.95));
   const containers = Array.from(document.querySelectorAll<HTMLElement>('[data-no-overflow]'));
   const pageOk = () => blocks.every(blockOk) && containers.every(fits);
+  // How full the page is: the px by which each box's content sticks out of it, summed.
+  const excess = () => {
+    let px = 0;
+    for (const el of [...containers, ...blocks.map((b) => b.el)]) {
+      const box = el.getBoundingClientRect();
+      px += Math.max(0, el.scrollHeight - el.clientHeight - overhang(fragments(el))) + Math.max(0, el.scrollWidth - el.clientWidth);
+      for (const d of Array.from(el.querySelectorAll('*'))) {
+        if (plainInline(d)) continue;
+        const r = d.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        px += Math.max(0, box.top - r.top, r.bottom - box.bottom) + Math.max(0, box.left - r.left, r.right - box.right);
+      }
+    }
+    return px;
+  };
   // 1. Each block in its own box.
   for (const b of blocks) while (!blockOk(b) && b.size > b.floor + 0.01) shrink(b);
   // 2. The page as a whole: supporting text gives way before the message, the headline last.
-  // Priority 0 (the hotline) only ever shrinks to fit its own box.
+  // Priority 0 (the hotline) only ever shrinks to fit its own box. Blocks first give way down to
+  // their preferred floor (data-fit-prefer), so a subline is not set at 60% while the headline
+  // keeps its full size; only a page that does not fit so goes down to the hard floors.
+  // A step that does not make the page any less full is taken back, and that level waits until
+  // another level's step helped: a subline in a hero held at its minimum height gains the page
+  // nothing by shrinking, and was shrunk to its floor while the contact block below overflowed.
   const order = blocks.filter((b) => b.priority > 0).sort((a, b) => b.priority - a.priority);
-  for (let guard = 0; guard < 400 && !pageOk(); guard++) {
-    const next = order.find((b) => b.size > b.floor + 0.01);
-    if (!next) break;
-    // Every block of the lowest priority still above its floor shrinks together, so no one of
-    // them is made tiny while its peers stay large.
-    for (const b of order) if (b.priority === next.priority && b.size > b.floor + 0.01) shrink(b);
-    for (const b of blocks) while (!blockOk(b) && b.size > b.floor + 0.01) shrink(b);
+  const giveWay = (floorOf: (b: Block) => number, onlyIfItHelps: boolean) => {
+    const waiting = new Set<number>();
+    const above = (b: Block) => b.size > floorOf(b) + 0.01;
+    const step = (b: Block) => setSize(b, Math.max(floorOf(b), b.size * 0.95));
+    for (let guard = 0; guard < 400 && !pageOk(); guard++) {
+      const next = order.find((b) => above(b) && !waiting.has(b.priority));
+      if (!next) return;
+      const before = onlyIfItHelps ? excess() : 0;
+      const saved = blocks.map((b) => b.size);
+      // Every block of the lowest priority still above its floor shrinks together, so no one of
+      // them is made tiny while its peers stay large.
+      for (const b of order) if (b.priority === next.priority && above(b)) step(b);
+      for (const b of blocks) while (!blockOk(b) && b.size > b.floor + 0.01) shrink(b);
+      if (!onlyIfItHelps || excess() < before - 0.5) waiting.clear();
+      else {
+        blocks.forEach((b, i) => {
+          setSize(b, saved[i]!);
+        });
+        waiting.add(next.priority);
+      }
+    }
+  };
+  giveWay((b) => Math.max(b.floor, b.prefer), true);
+  giveWay((b) => b.floor, true);
+  // A page that still does not fit is judged, as before, with every level at its floor.
+  giveWay((b) => b.floor, false);
+  // 3. Grow back: blocks shrunk while the page was fuller than it ends (a line that then wrapped
+  // shorter, a level whose step was taken back) take back what the page now has room for: all
+  // together first, so the sizes keep their proportions, then one by one, the headline first.
+  const grow = (group: Block[]) => {
+    while (group.some((b) => b.size < b.start - 0.01)) {
+      const was = group.map((b) => b.size);
+      for (const b of group) setSize(b, Math.min(b.start, b.size * 1.02));
+      if (!pageOk()) {
+        group.forEach((b, i) => {
+          setSize(b, was[i]!);
+        });
+        return;
+      }
+    }
+  };
+  if (pageOk()) {
+    const shrunk = order.filter((b) => b.size < b.start - 0.01);
+    grow(shrunk);
+    for (const b of [...shrunk].sort((x, y) => x.priority - y.priority)) grow([b]);
   }
   return report();
 
