@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readTextInside } from '../util/files.js';
+import { listInside, readTextInside } from '../util/files.js';
 import { countEvent } from '../util/profile.js';
 import { toolFingerprint } from '../version.js';
 
@@ -98,6 +98,7 @@ export function openParseCache(campaignDir: string, dir = cacheDir()): ParseCach
       if (!changed && !pruned) return;
       const entries = complete ? used : { ...old?.entries, ...used };
       writePrivate(pack, `${JSON.stringify({ format: FORMAT, tool, entries } satisfies Pack)}\n`);
+      pruneStalePacks(dir);
     },
   };
 }
@@ -158,6 +159,23 @@ function readPack(file: string, tool: string): Pack | undefined {
     return p as Pack;
   } catch {
     return undefined;
+  }
+}
+
+/** A pack not written for this long belongs to a campaign folder no longer built (a deleted checkout, a test's temp folder). */
+const STALE_PACK_MS = 30 * 24 * 3600 * 1000;
+
+/** Remove stale packs, so that the cache folder does not grow with every folder ever built. */
+function pruneStalePacks(dir: string): void {
+  try {
+    const now = Date.now();
+    for (const e of listInside(dir, '.')) {
+      if (!e.isFile() || !/^parse-[0-9a-f]{24}\.json$/.test(e.name)) continue;
+      const file = path.join(dir, e.name);
+      if (now - statSync(file).mtimeMs > STALE_PACK_MS) rmSync(file, { force: true });
+    }
+  } catch {
+    // Pruning is housekeeping: a failure costs disk space, never a wrong result.
   }
 }
 

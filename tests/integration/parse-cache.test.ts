@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -171,6 +171,25 @@ describe('parse cache', () => {
       writeFileSync(file, saved);
     }
     expect(load().parsed).toEqual(zeros);
+  });
+
+  it('a pack not written for over 30 days is removed when another is written; a recent one stays (control)', () => {
+    const stale = path.join(cacheDir(), `parse-${'a'.repeat(24)}.json`);
+    const recent = path.join(cacheDir(), `parse-${'b'.repeat(24)}.json`);
+    load();
+    // This campaign's own pack, removed so that the next load writes it again (and prunes).
+    const own = packFile();
+    writeFileSync(stale, '{}\n');
+    writeFileSync(recent, '{}\n');
+    const old = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    utimesSync(stale, old, old);
+    const day = new Date(Date.now() - 24 * 3600 * 1000);
+    utimesSync(recent, day, day);
+    rmSync(own);
+    load();
+    expect(existsSync(own)).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
   });
 
   it('a tampered entry is not trusted: the file is parsed again (control: the same edit, signed, is taken)', () => {
