@@ -417,8 +417,18 @@ export function inPageFit(): FitResult {
     }
     return px;
   };
-  // 1. Each block in its own box.
-  for (const b of blocks) while (!blockOk(b) && b.size > b.floor + 0.01) shrink(b);
+  // 1. Each block in its own box. A block that cannot keep to its lines even at its floor may
+  // take more (data-max-lines-fallback) at its design size: a long campaign title wraps to a
+  // second line instead of failing the build.
+  for (const b of blocks) {
+    while (!blockOk(b) && b.size > b.floor + 0.01) shrink(b);
+    const more = Number(b.el.dataset.maxLinesFallback ?? 'NaN');
+    if (!blockOk(b) && more > b.maxLines) {
+      b.maxLines = more;
+      setSize(b, b.start);
+      while (!blockOk(b) && b.size > b.floor + 0.01) shrink(b);
+    }
+  }
   // 2. The page as a whole: supporting text gives way before the message, the headline last.
   // Priority 0 (the hotline) only ever shrinks to fit its own box. Blocks first give way down to
   // their preferred floor (data-fit-prefer), so a subline is not set at 60% while the headline

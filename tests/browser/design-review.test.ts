@@ -232,3 +232,31 @@ describe("a designer's review of posters and cards in en, ur, tg and ckb", () =>
         );
   });
 });
+
+describe('a campaign title too long for one line beside the logo', () => {
+  // 74 characters: what a partner writes when the title is the whole message.
+  const LONG = 'Safe journeys start with the truth: ask us before you pay anyone to take you';
+  let dir: string;
+  let out: string;
+  let long: BuildReport;
+  beforeAll(async () => {
+    dir = path.join(root, 'campaigns', 'long-title');
+    out = path.join(root, 'out-long');
+    writeFiles(dir, {
+      'campaign.md': campaignMd({ id: 'long-title', outputs: '  - template: social-card\n    formats: [square, story]' })
+        .replace('title: Test campaign', `title: "${LONG}"`)
+        .replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: assets/logo.png'),
+      'assets/logo.png': readFileSync(path.join(REPO, 'campaigns', 'safe-journeys', 'assets', 'logo.png')),
+    });
+    long = await build({ root, campaignDir: dir, out, asOf: '2026-06-01' });
+  }, 300_000);
+
+  it('builds instead of stopping (exit 4 before): past its floor on one line, the kicker may take a second (data-max-lines-fallback)', async () => {
+    expect(long.errors.map((e) => `${e.code}: ${e.message}`)).toEqual([]);
+    expect(long.exitCode).toBe(0);
+    for (const f of ['square', 'story']) {
+      const meta = await sharp(path.join(out, 'long-title', 'en', `social-card-${f}.png`)).metadata();
+      expect(meta.width, f).toBe(1080);
+    }
+  });
+});
