@@ -252,31 +252,9 @@ function stageTable(label, rendered) {
   return Object.fromEntries(rows.map(([stage, ms]) => [stage, ms]));
 }
 
-/** Wall time of `campaign-press build` run as a user runs it, on a project already built. */
-function cliNoop(project) {
-  const t0 = performance.now();
-  execFileSync(
-    process.execPath,
-    [
-      path.join(root, 'bin', 'campaign-press.js'),
-      '--root',
-      project.dir,
-      'build',
-      project.campaignDir,
-      '--as-of',
-      AS_OF,
-      '--skip-refused',
-      '--out',
-      path.join(project.dir, 'out'),
-    ],
-    { stdio: 'ignore' },
-  );
-  return (performance.now() - t0) / 1000;
-}
-
-/** Wall and CPU (user + sys) seconds of `campaign-press build` on a project already built. */
-function cliNoopCpu(project) {
-  const args = [
+/** The command line of `campaign-press build` as a user runs it, on a project already built. */
+function noopArgs(project) {
+  return [
     path.join(root, 'bin', 'campaign-press.js'),
     '--root',
     project.dir,
@@ -288,6 +266,18 @@ function cliNoopCpu(project) {
     '--out',
     path.join(project.dir, 'out'),
   ];
+}
+
+/** Wall time of that build. */
+function cliNoop(project) {
+  const t0 = performance.now();
+  execFileSync(process.execPath, noopArgs(project), { stdio: 'ignore' });
+  return (performance.now() - t0) / 1000;
+}
+
+/** Wall and CPU (user + sys) seconds of that build. */
+function cliNoopCpu(project) {
+  const args = noopArgs(project);
   const t0 = performance.now();
   const r = execFileSync('bash', ['-c', `TIMEFORMAT='%U %S'; { time "$@" >/dev/null 2>&1; } 2>&1`, 'bash', process.execPath, ...args], {
     encoding: 'utf8',
