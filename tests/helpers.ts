@@ -33,6 +33,24 @@ export function writeFiles(dir: string, files: Record<string, string | Buffer>):
   }
 }
 
+/**
+ * A probe template: the campaign's subline as one paragraph on an A6 PDF page, nothing else, so a
+ * test can read which fonts draw it. `css` styles `.words`.
+ */
+export function writeSublineProbe(root: string, name: string, description: string, css: string): void {
+  writeFiles(path.join(root, 'templates', name), {
+    'template.json': JSON.stringify({
+      description,
+      channel: 'pdf',
+      output: 'pdf',
+      testimonies: 'none',
+      formats: { a6: { width: 105, height: 148, unit: 'mm', bleed: 0 } },
+    }),
+    'template.hbs': '<main class="page" data-no-overflow="page"><p class="words">{{t "campaign:subline"}}</p></main>',
+    'style.css': css,
+  });
+}
+
 export interface CampaignSpec {
   id?: string;
   locales?: string[];

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildReport, build } from '../../src/pipeline/run.js';
-import { campaignMd, makeProject, pdfTextLogical, squash, writeFiles } from '../helpers.js';
+import { campaignMd, makeProject, pdfTextLogical, squash, writeFiles, writeSublineProbe } from '../helpers.js';
 import { drawnIn, type FontRuns, pdfTextByFont } from '../pdf-text-by-font.js';
 
 /**
@@ -59,18 +59,13 @@ describe('Latin runs in Arabic-script text', () => {
     ({ root, cleanup } = makeProject());
     // Control page: a paragraph pinned to Vazirmatn alone draws its Latin with Vazirmatn's own
     // glyphs, which the decoding must see (else "no Latin in an Arabic font" proves nothing).
-    writeFiles(path.join(root, 'templates', 'probe-pinned'), {
-      'template.json': JSON.stringify({
-        description: 'Control: a paragraph in Vazirmatn only',
-        channel: 'pdf',
-        output: 'pdf',
-        testimonies: 'none',
-        formats: { a6: { width: 105, height: 148, unit: 'mm', bleed: 0 } },
-      }),
-      'template.hbs': '<main class="page" data-no-overflow="page"><p class="words">{{t "campaign:subline"}}</p></main>',
-      // Vazirmatn is loaded on the Sorani page; on the others the locale's own stack takes over.
-      'style.css': ".words { padding: 10mm; font-size: 5mm; font-family: 'Vazirmatn', var(--font); }",
-    });
+    // Vazirmatn is loaded on the Sorani page; on the others the locale's own stack takes over.
+    writeSublineProbe(
+      root,
+      'probe-pinned',
+      'Control: a paragraph in Vazirmatn only',
+      ".words { padding: 10mm; font-size: 5mm; font-family: 'Vazirmatn', var(--font); }",
+    );
     const dir = path.join(root, 'campaigns', 'latin-runs');
     writeFiles(dir, {
       'campaign.md': campaignMd({

@@ -12,6 +12,7 @@ import {
   squash,
   testimonyMd,
   writeFiles,
+  writeSublineProbe,
 } from '../helpers.js';
 import { pdfTextByFont, words, wordsDrawnIn } from '../pdf-text-by-font.js';
 
@@ -96,17 +97,7 @@ describe('fonts in Arabic-script text', () => {
   beforeAll(async () => {
     ({ root, cleanup } = makeProject());
     // One paragraph of Sorani with a Latin name in it, and one without any Latin letter.
-    writeFiles(path.join(root, 'templates', 'probe-latin'), {
-      'template.json': JSON.stringify({
-        description: 'Font probe: a paragraph, nothing else',
-        channel: 'pdf',
-        output: 'pdf',
-        testimonies: 'none',
-        formats: { a6: { width: 105, height: 148, unit: 'mm', bleed: 0 } },
-      }),
-      'template.hbs': '<main class="page" data-no-overflow="page"><p class="words">{{t "campaign:subline"}}</p></main>',
-      'style.css': '.words { padding: 10mm; font-size: 6mm; }',
-    });
+    writeSublineProbe(root, 'probe-latin', 'Font probe: a paragraph, nothing else', '.words { padding: 10mm; font-size: 6mm; }');
     const dir = path.join(root, 'campaigns', 'fonts');
     writeFiles(dir, {
       'campaign.md': campaignMd({
