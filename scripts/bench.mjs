@@ -12,7 +12,7 @@
 //   4. a per-stage profile in ms per rendered asset (stages timed inside the renderer).
 // Usage: npm run bench [-- --quick] [-- --json FILE]
 // --quick shrinks every size (for trying the script, not for the README's numbers).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +40,9 @@ const jsonIdx = process.argv.indexOf('--json');
 // --only full,squares,memory: run some parts (for working on one figure; the README's run has all).
 const onlyIdx = process.argv.indexOf('--only');
 const parts = onlyIdx > 0 ? new Set(process.argv[onlyIdx + 1].split(',')) : new Set(['full', 'squares', 'memory', 'noop']);
+// --lanes N: pages rendering at once in the square-card build (default: the pool's own choice).
+const lanesIdx = process.argv.indexOf('--lanes');
+const lanes = lanesIdx > 0 ? Number(process.argv[lanesIdx + 1]) : undefined;
 const jsonOut = jsonIdx > 0 ? process.argv[jsonIdx + 1] : undefined;
 const say = (s) => process.stderr.write(`[bench] ${s}\n`);
 const AS_OF = '2026-11-28';
@@ -167,42 +170,80 @@ const SQUARES = `  - template: social-card
 
 // ---------------------------------------------------------------- measuring
 
-/** RSS in MB of this process and of every Chromium below it, sampled until stopped. */
-function rssSampler() {
-  const peak = { node_mb: 0, chromium_mb: 0 };
-  const tick = () => {
-    peak.node_mb = Math.max(peak.node_mb, process.memoryUsage().rss / 1048576);
-    try {
-      const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .map((l) => l.trim().split(/\s+/).map(Number));
-      const kids = new Map();
-      for (const [p, pp] of rows) kids.set(pp, [...(kids.get(pp) ?? []), p]);
-      const rss = new Map(rows.map(([p, , r]) => [p, r]));
-      let total = 0;
-      const stack = [...(kids.get(process.pid) ?? [])];
-      while (stack.length) {
-        const p = stack.pop();
-        total += rss.get(p) ?? 0;
-        stack.push(...(kids.get(p) ?? []));
-      }
-      peak.chromium_mb = Math.max(peak.chromium_mb, total / 1024);
-    } catch {
-      // ps missing: Chromium memory is reported as 0, Node's still is.
-    }
-  };
-  const timer = setInterval(tick, 250);
-  return () => {
-    clearInterval(timer);
-    tick();
-    return { node_mb: Math.round(peak.node_mb), chromium_mb: Math.round(peak.chromium_mb) };
+/**
+ * Peak RSS (MB) and CPU seconds (user + system) of this process and of every process below it
+ * (Chromium and its renderers), sampled from /proc by a separate process. The sampling must not
+ * run here: a `ps` spawned from this process blocked its event loop for tens of ms four times a
+ * second and slowed the build being measured. Node's own CPU comes from process.cpuUsage; the
+ * sampler's own process is left out. A child's last 200 ms before it exits may be missed. On a
+ * machine that others load, CPU per card is the figure their load skews least.
+ */
+const SAMPLER = `
+const fs = require('node:fs');
+const root = Number(process.argv[1]);
+const cpu = new Map(), base = new Map();
+let peakNode = 0, peakKids = 0, first = true;
+function stat(pid) {
+  try {
+    const f = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+    const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(x[1]), cpu: (Number(x[11]) + Number(x[12])) / 100, rss: Number(x[21]) * 4096 };
+  } catch { return undefined; }
+}
+function tick() {
+  const all = new Map();
+  for (const d of fs.readdirSync('/proc')) if (/^[0-9]+$/.test(d)) { const s = stat(d); if (s) all.set(Number(d), s); }
+  const kids = new Map();
+  for (const [pid, s] of all) kids.set(s.ppid, [...(kids.get(s.ppid) ?? []), pid]);
+  let rss = 0;
+  const stack = [...(kids.get(root) ?? [])].filter((p) => p !== process.pid);
+  while (stack.length) {
+    const p = stack.pop();
+    const s = all.get(p);
+    rss += s.rss;
+    if (first) base.set(p, s.cpu);
+    cpu.set(p, Math.max(cpu.get(p) ?? 0, s.cpu));
+    stack.push(...(kids.get(p) ?? []));
+  }
+  first = false;
+  peakKids = Math.max(peakKids, rss);
+  peakNode = Math.max(peakNode, all.get(root)?.rss ?? 0);
+}
+tick();
+const timer = setInterval(tick, 200);
+process.stdin.on('data', () => {});
+process.stdin.on('end', () => {
+  clearInterval(timer);
+  tick();
+  let kidsCpu = 0;
+  for (const [p, v] of cpu) kidsCpu += v - (base.get(p) ?? 0);
+  process.stdout.write(JSON.stringify({ node_mb: peakNode / 1048576, chromium_mb: peakKids / 1048576, children_s: kidsCpu }));
+});
+`;
+
+function sampler() {
+  const child = spawn(process.execPath, ['-e', SAMPLER, String(process.pid)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const done = new Promise((resolve) => child.on('close', resolve));
+  const n0 = process.cpuUsage();
+  return async () => {
+    const n = process.cpuUsage(n0);
+    child.stdin.end();
+    await done;
+    const r = JSON.parse(out);
+    return {
+      memory: { node_mb: Math.round(r.node_mb), chromium_mb: Math.round(r.chromium_mb) },
+      cpu: { node_s: (n.user + n.system) / 1e6, children_s: r.children_s },
+    };
   };
 }
 
 async function timedBuild(label, project, extra = {}) {
   profile?.resetProfile?.();
-  const stop = rssSampler();
+  const stop = sampler();
   const t0 = performance.now();
   const report = await build({
     root: project.dir,
@@ -213,7 +254,7 @@ async function timedBuild(label, project, extra = {}) {
     ...extra,
   });
   const seconds = (performance.now() - t0) / 1000;
-  const memory = stop();
+  const { memory, cpu } = await stop();
   const errors = report.errors ?? [];
   if (errors.length) throw new Error(`${label}: the build failed: ${errors.map((e) => e.message).join('; ')}`);
   const assets = report.assets?.length ?? report.stats?.planned ?? 0;
@@ -222,7 +263,12 @@ async function timedBuild(label, project, extra = {}) {
   );
   const rendered = report.stats?.rendered ?? 0;
   const build_ms = buildStages(label);
-  return { assets, seconds, per_s: assets / seconds, memory, stats: report.stats, stages: stageTable(label, rendered), build_ms };
+  if (rendered) say(`${label}: CPU ${cpuText(cpu, rendered)} per rendered asset`);
+  return { assets, seconds, per_s: assets / seconds, memory, cpu, stats: report.stats, stages: stageTable(label, rendered), build_ms };
+}
+
+function cpuText(cpu, n) {
+  return `${Math.round(((cpu.node_s + cpu.children_s) * 1000) / n)} ms (Node ${Math.round((cpu.node_s * 1000) / n)}, Chromium ${Math.round((cpu.children_s * 1000) / n)})`;
 }
 
 /** Whole-build steps (load, plan and reuse, commit) in ms: where a no-op rebuild spends its time. */
@@ -335,6 +381,7 @@ async function plainScript(docs, browserPerCard) {
     await page.evaluate(() => document.fonts.ready);
     return page.screenshot({ type: 'png' });
   };
+  const stop = sampler();
   const t0 = performance.now();
   if (browserPerCard) {
     for (const html of docs) {
@@ -348,7 +395,113 @@ async function plainScript(docs, browserPerCard) {
     for (const html of docs) await shoot(page, html);
     await browser.close();
   }
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  const { cpu } = await stop();
+  say(`${browserPerCard ? 'a browser per card' : 'plain script'}: CPU ${cpuText(cpu, docs.length)} per card`);
+  return { seconds, cpu };
+}
+
+/** CPU seconds (user + system) of a process and every process below it, from /proc (Linux). */
+function treeCpu(pid) {
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  const stack = [pid];
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // The process ended between ps and /proc.
+    }
+    for (const [c, pp] of rows) if (pp === p) stack.push(c);
+  }
+  return total;
+}
+
+/**
+ * The PNG of a card two ways, on the same rendered page: Chromium's fast PNG re-encoded by sharp
+ * (level 7, no adaptive filtering), or Chromium's normally encoded PNG kept with only a chunk pass
+ * (render/png.ts). CPU of Node (sharp's threads included) and of the Chromium tree, wall time and
+ * bytes per card; the pixels of both are compared.
+ */
+async function pngPaths(docs) {
+  const sharp = (await import('sharp')).default;
+  const { CHROMIUM_ARGS } = await dist('render/chromium.js');
+  const png = await dist('render/png.js');
+  const { executablePath } = await resolveBrowser();
+  const args = [...CHROMIUM_ARGS];
+  if (process.getuid?.() === 0) args.push('--no-sandbox');
+  const browser = await puppeteer.launch({ executablePath, headless: true, pipe: true, args });
+  const pid = browser.process().pid;
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1080, height: 1080 });
+  await page.setJavaScriptEnabled(false);
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    const url = req.url();
+    const font = url.startsWith(`${ASSET_ORIGIN}/`) ? fontFile(url.slice(ASSET_ORIGIN.length + 1)) : undefined;
+    if (font) void req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
+    else if (url === 'about:blank' || url.startsWith('data:')) void req.continue();
+    else void req.abort();
+  });
+  const clip = { x: 0, y: 0, width: 1080, height: 1080 };
+  const paths = {
+    sharp_level7: async () => {
+      const raw = Buffer.from(await page.screenshot({ type: 'png', clip, captureBeyondViewport: false, optimizeForSpeed: true }));
+      const t = performance.now();
+      const out = await sharp(raw).png({ compressionLevel: 7, adaptiveFiltering: false }).toBuffer();
+      return { out, encodeMs: performance.now() - t, raw };
+    },
+    chromium_png: async () => {
+      const raw = Buffer.from(await page.screenshot({ type: 'png', clip, captureBeyondViewport: false, optimizeForSpeed: false }));
+      const t = performance.now();
+      const out = png.keepPixelChunks ? png.keepPixelChunks(raw) : raw;
+      return { out, encodeMs: performance.now() - t, raw };
+    },
+  };
+  const sum = Object.fromEntries(
+    Object.keys(paths).map((k) => [k, { wall_ms: 0, encode_ms: 0, node_cpu_ms: 0, chromium_cpu_ms: 0, bytes: 0 }]),
+  );
+  let samePixels = 0;
+  for (const html of docs) {
+    await page.setContent(html, { waitUntil: 'load' });
+    await page.evaluate(() => document.fonts.ready);
+    const pixels = [];
+    // Alternate which path goes first, so neither always meets a warmer cache.
+    const order = samePixels % 2 ? Object.keys(paths).reverse() : Object.keys(paths);
+    for (const name of order) {
+      const c0 = treeCpu(pid);
+      const n0 = process.cpuUsage();
+      const t0 = performance.now();
+      const r = await paths[name]();
+      const wall = performance.now() - t0;
+      const n1 = process.cpuUsage(n0);
+      const c1 = treeCpu(pid);
+      const s = sum[name];
+      s.wall_ms += wall;
+      s.encode_ms += r.encodeMs;
+      s.node_cpu_ms += (n1.user + n1.system) / 1000;
+      s.chromium_cpu_ms += (c1 - c0) * 1000;
+      s.bytes += r.out.length;
+      pixels.push(await sharp(r.out).raw().toBuffer());
+    }
+    if (pixels[0].equals(pixels[1])) samePixels++;
+  }
+  await browser.close();
+  const per = (s) =>
+    Object.fromEntries(
+      Object.entries(s).map(([k, v]) => [k.replace('bytes', 'kb'), round(k === 'bytes' ? v / docs.length / 1024 : v / docs.length, 1)]),
+    );
+  const out = { cards: docs.length, same_pixels: samePixels, ...Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, per(v)])) };
+  for (const k of Object.keys(paths)) say(`png ${k}: ${JSON.stringify(out[k])} per card`);
+  say(`png: the two paths gave the same pixels on ${samePixels} of ${docs.length} cards`);
+  return out;
 }
 
 /** Files of random bytes where a build writes each planned asset, and the manifest a build would write for them. */
@@ -409,12 +562,12 @@ if (parts.has('full')) {
 if (parts.has('squares')) {
   say('square cards three ways');
   const project = makeProject(sizes.testimonies, SQUARES);
-  const cards = await timedBuild('campaign-press, square cards', project, { cache: false });
+  const cards = await timedBuild('campaign-press, square cards', project, { cache: false, ...(lanes ? { concurrency: lanes } : {}) });
   const docs = squareDocuments(project);
-  const plain = await plainScript(docs, false);
+  const { seconds: plain, cpu: plainCpu } = await plainScript(docs, false);
   say(`plain reused-page script: ${docs.length} cards in ${plain.toFixed(1)} s (${(docs.length / plain).toFixed(2)}/s)`);
   const few = docs.slice(0, sizes.perCard);
-  const perCard = await plainScript(few, true);
+  const { seconds: perCard } = await plainScript(few, true);
   say(`a browser per card: ${few.length} cards in ${perCard.toFixed(1)} s (${(few.length / perCard).toFixed(2)}/s)`);
   const cps = cards.assets / cards.seconds;
   result.square_cards = {
@@ -424,8 +577,35 @@ if (parts.has('squares')) {
     browser_per_card_per_s: round(few.length / perCard),
     ratio_vs_plain_script: round(cps / (docs.length / plain)),
     ratio_vs_browser_per_card: round(cps / (few.length / perCard)),
+    lanes: lanes ?? 'default',
+    cpu_ms_per_card: {
+      campaign_press: Math.round(((cards.cpu.node_s + cards.cpu.children_s) * 1000) / cards.assets),
+      campaign_press_node: Math.round((cards.cpu.node_s * 1000) / cards.assets),
+      plain_script: Math.round(((plainCpu.node_s + plainCpu.children_s) * 1000) / docs.length),
+    },
     stage_ms_per_card: cards.stages,
   };
+  project.cleanup();
+}
+
+if (parts.has('cards')) {
+  // The square-card build alone (for profiling it: node --cpu-prof scripts/bench.mjs --only cards).
+  const project = makeProject(sizes.testimonies, SQUARES);
+  const cards = await timedBuild('campaign-press, square cards', project, { cache: false, ...(lanes ? { concurrency: lanes } : {}) });
+  result.cards_only = {
+    cards: cards.assets,
+    per_s: round(cards.per_s),
+    cpu: cards.cpu,
+    lanes: lanes ?? 'default',
+    stage_ms_per_card: cards.stages,
+  };
+  project.cleanup();
+}
+
+if (parts.has('png')) {
+  say("square-card PNG: sharp re-encode against Chromium's PNG with a chunk pass");
+  const project = makeProject(sizes.testimonies, SQUARES);
+  result.png_paths = await pngPaths(squareDocuments(project));
   project.cleanup();
 }
 

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
 import { pagePixels } from '../templates/format.js';
-import { withPngDensity } from './png.js';
+import { keepPixelChunks, pngSize, withPngDensity } from './png.js';
 import {
   describeHidden,
   describeIntrusion,
@@ -61,25 +61,16 @@ export interface RenderOutcome {
 
 async function settle(
   page: Page,
-  session: PageSession,
   format: FormatSpec,
-): Promise<
-  Pick<RenderOutcome, 'text' | 'fallbacks' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures' | 'crops'> & { images: number }
-> {
-  // Force layout so every font that is needed gets requested, then wait for them all.
-  await timeStage('fonts ready', () =>
-    page.evaluate(async () => {
-      void document.body.offsetHeight;
-      await document.fonts.ready;
-      // No img.decode() here: a decode forced at the photo's natural size sometimes survives in
-      // Chromium's decode cache until raster and sometimes not, so the same card came out with two
-      // different resamplings of its photo (measured: 1 full build in 3). Raster decodes the photo
-      // itself; a capture that caught it half-painted is repeated (renderAsset).
-    }),
-  );
-  // Whole-page fit, then every in-page check, in one round trip (each evaluate costs a
-  // round trip through the browser; measured 10-15 ms apiece on a loaded 2-core machine).
-  const pass = await timeStage('fit and checks', () => page.evaluate(checksExpression(format)) as Promise<PagePass>);
+): Promise<Pick<RenderOutcome, 'text' | 'overflow' | 'misfits' | 'hidden' | 'safeArea' | 'pictures' | 'crops'> & { images: number }> {
+  // Fonts ready (forced layout, then every requested font), whole-page fit, then every in-page
+  // check, in one round trip (each evaluate costs a round trip through the browser; measured
+  // 10-15 ms apiece on a loaded 2-core machine).
+  // No img.decode() here: a decode forced at the photo's natural size sometimes survives in
+  // Chromium's decode cache until raster and sometimes not, so the same card came out with two
+  // different resamplings of its photo (measured: 1 full build in 3). Raster decodes the photo
+  // itself; a capture that caught it half-painted is repeated (renderAsset).
+  const pass = await timeStage('fonts, fit and checks', () => page.evaluate(checksExpression(format)) as Promise<PagePass>);
   const fit = pass.fit;
   // Folded print: what the flow could not lay out (a leaflet that does not come to whole sheets).
   const overflow = [...pass.flow.problems, ...fit.overflow];
@@ -97,7 +88,6 @@ async function settle(
       'Install a basic font package (Debian/Ubuntu: apt-get install fonts-dejavu-core), or run `npm run setup`.',
     );
   }
-  const fallbacks = await timeStage('glyph check', () => findFallbackFonts(session));
   // Print only: the resolution each picture prints at (a card's pixels are what they are).
   const pictures =
     format.output !== 'pdf'
@@ -116,7 +106,7 @@ async function settle(
         );
   // Photos cropped hard by their slot (only pages with pictures pay for the round trip).
   const crops = checks.images > 0 ? await findHeavyCrops(page) : [];
-  return { text, fallbacks, overflow, misfits: fit.misfits, hidden, safeArea, crops, images: checks.images, pictures };
+  return { text, overflow, misfits: fit.misfits, hidden, safeArea, crops, images: checks.images, pictures };
 }
 
 interface PageText {
@@ -159,6 +149,9 @@ function checksExpression(format: FormatSpec): string {
   const args = JSON.stringify({ invisibleBelow: INVISIBLE_BELOW, safe: safeZone(format) ?? null });
   return `(async (args) => {
   const __name = (f) => f;
+  // Force layout so every font that is needed gets requested, then wait for them all.
+  void document.body.offsetHeight;
+  await document.fonts.ready;
   // Folded print first: text flows across pages or panels, padded to whole sheets (flow.ts).
   const flow = (${inPageFlow.toString()})();
   const fit = (${inPageFit.toString()})();
@@ -275,14 +268,19 @@ export async function renderAsset(
       session.emulated = emulated;
     }
     await timeStage('setContent', () => page.setContent(html, { waitUntil: 'load', timeout: pool.timeoutMs }));
-    const seen = await settle(page, session, format);
-    const raw = await timeStage('capture', () => capture(page, format, px, seen.images > 0, pool.timeoutMs));
+    const seen = await settle(page, format);
+    // The glyph check only reads (which fonts drew each text node) and a screenshot only paints:
+    // sent together, neither waits for the other's round trips. A PDF's printing lays the page
+    // out again, so there the glyph check goes first, on the layout that was checked.
+    const glyphs = () => timeStage('glyph check', () => findFallbackFonts(session));
+    const shoot = () => timeStage('capture', () => capture(page, format, seen.images > 0, pool.timeoutMs));
+    const [fallbacks, raw] = format.output === 'pdf' ? [await glyphs(), await shoot()] : await Promise.all([glyphs(), shoot()]);
     // A PDF's page thumbnails come from this same render (render/thumbnails.ts).
     const shots = format.output === 'pdf' ? await timeStage('thumbnail capture', () => capturePages(page, seen.images > 0)) : [];
     // A page that painted an image is not reused (pool.ts PageSession.retire): the decoded image
     // stays cached at the scale it was drawn, PDF or PNG, and the next raster would inherit it.
     if (seen.images > 0) session.retire = true;
-    return { raw, shots, seen, blocked: [...session.blocked], navigations: [...session.navigations] };
+    return { raw, shots, seen: { ...seen, fallbacks }, blocked: [...session.blocked], navigations: [...session.navigations] };
   });
   const { raw, shots, seen: withImages, blocked, navigations } = captured;
   const { images: _images, ...seen } = withImages;
@@ -291,18 +289,17 @@ export async function renderAsset(
     const thumbnails = await timeStage('thumbnail encoding', () => encodeThumbnails(shots));
     return { bytes: done.bytes, pages: done.pages, thumbnails, ...seen, blocked, navigations };
   }
+  if (chromiumPng(format)) {
+    // Chromium's PNG as it is, less any chunk that is not the image.
+    const bytes = await timeStage('encode', async () => keepPixelChunks(raw));
+    return { bytes, ...pngSize(bytes), ...seen, blocked, navigations };
+  }
   const { data, info } = await timeStage('encode', () => encode(raw, format));
   const bytes = format.ppi ? withPngDensity(data, format.ppi) : data;
   return { bytes, width: info.width, height: info.height, ...seen, blocked, navigations };
 }
 
-async function capture(
-  page: Page,
-  format: FormatSpec,
-  px: { width: number; height: number },
-  hasImages: boolean,
-  timeout: number,
-): Promise<Buffer> {
+async function capture(page: Page, format: FormatSpec, hasImages: boolean, timeout: number): Promise<Buffer> {
   if (format.output === 'pdf') {
     return Buffer.from(
       await page.pdf({
@@ -317,16 +314,10 @@ async function capture(
       }),
     );
   }
-  // Chromium's PNG only carries pixels to sharp, which encodes the final file: encode it fast.
+  // The viewport is the format's size already: no clip, which made page.screenshot ask the page
+  // for its visual viewport first (one more round trip per capture).
   const shoot = async () =>
-    Buffer.from(
-      await page.screenshot({
-        type: 'png',
-        clip: { x: 0, y: 0, width: px.width, height: px.height },
-        captureBeyondViewport: false,
-        optimizeForSpeed: true,
-      }),
-    );
+    Buffer.from(await page.screenshot({ type: 'png', captureBeyondViewport: false, optimizeForSpeed: !chromiumPng(format) }));
   let raw = await shoot();
   // A scaled photo is first painted with a fast filter and repainted with a better one a
   // moment later; under load a capture can fall between the two (same input, other bytes).
@@ -342,6 +333,20 @@ async function capture(
 }
 
 /**
+ * Whether the output is Chromium's own PNG (a PNG card with no bleed to trim), kept as it is but
+ * for a chunk pass (png.ts keepPixelChunks). Measured on the bench's 52 square cards, 13 scripts
+ * (`node scripts/bench.mjs --quick --only png`, load average 5-9 on 2 cores): Chromium's fast PNG
+ * re-encoded by sharp at level 7 cost 49 ms of Node CPU and 91 ms of Chromium CPU a card for
+ * 42.7 KB; Chromium's normal PNG 8 ms of Node CPU (the chunk pass and the protocol) and 105 ms of
+ * Chromium CPU for 50.6 KB, the same pixels on 52 cards of 52. 27 ms of CPU a card (a fifth of
+ * capture and encoding) for 18% more bytes, and no decode and re-encode beside the next page's
+ * render on 2 cores. JPEG, WebP and the trimmed PNG of a print page are still encoded by sharp.
+ */
+function chromiumPng(format: FormatSpec): boolean {
+  return format.output === 'png' && !format.ppi;
+}
+
+/**
  * The sharing PNG of a print page: the bleed cut off on whole device pixels (no resampling). Its
  * resolution is written after encoding (withPngDensity), so it prints at its size.
  */
@@ -352,9 +357,10 @@ function trimmed(raw: Buffer, format: FormatSpec & { ppi: number }) {
 
 function encode(raw: Buffer, format: FormatSpec) {
   const img = format.ppi ? trimmed(raw, { ...format, ppi: format.ppi }) : sharp(raw);
-  // PNG level chosen by measurement (19 cards of every format and script, one core): level 9
-  // took 48 ms of CPU a card for 43 KB, level 7 12 ms for 50 KB, level 6 9 ms for 62 KB;
-  // adaptive filtering cost 2-4x the time and made flat cards larger. Level 7 is the knee.
+  // The trimmed PNG of a print page (chromiumPng covers every other PNG). Level chosen by
+  // measurement (19 cards of every format and script, one core): level 9 took 48 ms of CPU a
+  // card for 43 KB, level 7 12 ms for 50 KB, level 6 9 ms for 62 KB; adaptive filtering cost
+  // 2-4x the time and made flat cards larger. Level 7 is the knee.
   const encoded =
     format.output === 'jpeg'
       ? img.flatten({ background: '#ffffff' }).jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: '4:4:4' })
