@@ -10,8 +10,7 @@
 //   3. peak RSS of Node and of the Chromium process tree at about 100 and about 1,000 assets, and a
 //      no-op rebuild of the 1,000;
 //   4. a per-stage profile in ms per rendered asset (stages timed inside the renderer).
-// Usage: npm run bench [-- --quick] [-- --json FILE]
-// --quick shrinks every size (for trying the script, not for the README's numbers).
+// Usage: see HELP below (node scripts/bench.mjs --help).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +34,25 @@ const { planStep } = await dist('pipeline/steps/plan.js');
 const { resolveScope } = await dist('pipeline/steps/load.js');
 const { createManifest, renderManifest } = await dist('output/manifest.js');
 
+const HELP = `Usage: node scripts/bench.mjs [--quick] [--only PARTS] [--lanes N] [--json FILE] [--keep]
+
+  --only PARTS  comma-separated; default full,squares,memory,noop
+      full      full build of the synthetic campaign (every template and format, 13 locales) and its no-op rebuild
+      squares   1080x1080 cards three ways: campaign-press, the plain reused-page script, a browser per card
+                (cards/s, CPU ms per card of Node and Chromium, stage profile)
+      cards     the campaign-press square-card build alone (to profile it: node --cpu-prof ...)
+      png       the card PNG two ways on one page: sharp's re-encode, Chromium's PNG with a chunk pass
+      memory    peak RSS at about 100 and about 1,000 assets, and their no-op rebuilds
+      noop      no-op rebuild of about 1,000 registered assets, in-process and through the CLI
+  --quick       small sizes (for trying the script, not for the README's numbers)
+  --lanes N     pages rendering at once in the campaign-press builds (default: the pool's choice)
+  --json FILE   also write the result as JSON
+  --keep        keep the noop part's project folder
+`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
 const jsonIdx = process.argv.indexOf('--json');
 // --only full,squares,memory: run some parts (for working on one figure; the README's run has all).
