@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,7 +243,10 @@ describe('a campaign title too long for one line beside the logo', () => {
     dir = path.join(root, 'campaigns', 'long-title');
     out = path.join(root, 'out-long');
     writeFiles(dir, {
-      'campaign.md': campaignMd({ id: 'long-title', outputs: '  - template: social-card\n    formats: [square, story]' })
+      'campaign.md': campaignMd({
+        id: 'long-title',
+        outputs: '  - template: social-card\n    formats: [square, story]\n  - template: leaflet\n    formats: [a5, a4-trifold]',
+      })
         .replace('title: Test campaign', `title: "${LONG}"`)
         .replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: assets/logo.png'),
       'assets/logo.png': readFileSync(path.join(REPO, 'campaigns', 'safe-journeys', 'assets', 'logo.png')),
@@ -257,6 +260,144 @@ describe('a campaign title too long for one line beside the logo', () => {
     for (const f of ['square', 'story']) {
       const meta = await sharp(path.join(out, 'long-title', 'en', `social-card-${f}.png`)).metadata();
       expect(meta.width, f).toBe(1080);
+    }
+  });
+
+  it('wraps it to two lines on the leaflet covers (A5 and trifold), as the cards do', () => {
+    const want = LONG.replace(/[.,:]/g, '');
+    for (const f of ['leaflet-a5.pdf', 'leaflet-a4-trifold.pdf']) {
+      // Other lines of the page may be made of the title's words too ("the truth before" of the headline).
+      const lines = linesOf(path.join(out, 'long-title', 'en', f), LONG).map((l) => l.words);
+      expect(lines, f).not.toContain(want);
+      expect(
+        lines.some((w, i) => `${w} ${lines[i + 1]}` === want),
+        `${f}: ${lines.join(' / ')}`,
+      ).toBe(true);
+    }
+  });
+
+  it('control: without the fallback the leaflet stops the build (exit 4) naming the title, so the fallback is what lets it through', async () => {
+    const bare = makeProject();
+    try {
+      const hbs = path.join(bare.root, 'templates', 'leaflet', 'template.hbs');
+      const without = readFileSync(hbs, 'utf8').replaceAll(' data-max-lines-fallback="2"', '');
+      expect(without).not.toBe(readFileSync(hbs, 'utf8'));
+      writeFileSync(hbs, without);
+      const copy = path.join(bare.root, 'campaigns', 'long-title');
+      cpSync(dir, copy, { recursive: true });
+      const r = await build({
+        root: bare.root,
+        campaignDir: copy,
+        out: path.join(bare.root, 'out'),
+        asOf: '2026-06-01',
+        only: ['leaflet:a5'],
+      });
+      expect(r.exitCode).toBe(4);
+      expect(r.errors.map((e) => e.message).join('\n')).toContain('kicker');
+    } finally {
+      bare.cleanup();
+    }
+  }, 120_000);
+});
+
+/**
+ * Leaflet covers and posters in Central Asian Cyrillic, written as a partner's translators write
+ * them: a Kazakh title longer than the English (41 characters), Kyrgyz messages, and the shipped
+ * Kyrgyz QR caption (46 characters, extended Cyrillic).
+ */
+const central: Record<string, Record<string, string>> = {
+  kk: {
+    title: 'Қауіпсіз сапар шындықты білуден басталады',
+    headline: 'Заңсыз тасымалдаушылар өтірік сатады. Жолға шықпас бұрын шындықты біліңіз.',
+    subline: 'Теңіз, шекара және қарыз — шындық. Тасымалдаушының уәделері олай емес.',
+    cta: 'Шешім қабылдамас бұрын бізбен сөйлесіңіз. Қоңырау тегін және құпия.',
+  },
+  ky: {
+    title: 'Коопсуз сапар чындыктан башталат',
+    headline: 'Мыйзамсыз ташуучулар калп сатышат. Жолго чыкканга чейин чындыкты билип алыңыз.',
+    subline: 'Деңиз, чек ара жана карыз — чындык. Ташуучунун убадалары андай эмес.',
+    cta: 'Чечим кабыл алганга чейин биз менен сүйлөшүңүз. Чалуу акысыз жана купуя.',
+  },
+};
+
+/** Lines of a PDF page (pdftotext -bbox-layout) made only of the words of `text`, with their heights in pt. */
+function linesOf(pdf: string, text: string, page = 1): { words: string; height: number }[] {
+  const words = new Set(text.split(/\s+/).map((w) => w.replace(/[.,:]/g, '')));
+  const xml = execFileSync('pdftotext', ['-f', String(page), '-l', String(page), '-bbox-layout', pdf, '-'], { encoding: 'utf8' });
+  return [...xml.matchAll(/<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([\s\S]*?)<\/line>/g)]
+    .map((m) => ({
+      ws: [...m[3]!.matchAll(/<word [^>]*>([^<]*)<\/word>/g)].map((w) => w[1]!.replace(/[.,:]/g, '')),
+      height: Number(m[2]) - Number(m[1]),
+    }))
+    .filter((l) => l.ws.length > 0 && l.ws.every((w) => words.has(w)))
+    .map((l) => ({ words: l.ws.join(' '), height: l.height }));
+}
+
+describe('leaflet kickers and the Kyrgyz QR caption', () => {
+  let dir: string;
+  let out: string;
+  const built: Record<string, BuildReport> = {};
+  beforeAll(async () => {
+    dir = path.join(root, 'campaigns', 'central');
+    out = path.join(root, 'out-central');
+    const md = campaignMd({
+      id: 'central',
+      locales: ['en', 'tg', 'kk', 'ky'],
+      messages: { headline: messages.en!.headline!, subline: messages.en!.subline!, cta: messages.en!.cta! },
+      outputs: '  - template: leaflet\n    formats: [a5, a4-trifold]\n  - template: poster\n    formats: [a3, a4]',
+    })
+      .replace('title: Test campaign', `title: ${messages.en!.title}`)
+      .replace('  accent: "#F2B705"', '  accent: "#F2B705"\n  logo: assets/logo.png');
+    writeFiles(dir, {
+      'campaign.md': md,
+      'assets/logo.png': readFileSync(path.join(REPO, 'campaigns', 'safe-journeys', 'assets', 'logo.png')),
+    });
+    writeFiles(path.join(root, 'locales', 'tg'), { 'central.json': JSON.stringify(messages.tg) });
+    for (const l of ['kk', 'ky'] as const) writeFiles(path.join(root, 'locales', l), { 'central.json': JSON.stringify(central[l]) });
+    built.leaflets = await build({ root, campaignDir: dir, out, asOf: '2026-06-01', locales: ['en', 'tg', 'kk'], only: ['leaflet'] });
+    built.posters = await build({ root, campaignDir: dir, out, asOf: '2026-06-01', locales: ['ky'], only: ['poster'] });
+  }, 300_000);
+
+  const pdf = (l: string, file: string) => path.join(out, 'central', l, file);
+  const title = (l: string) => (l === 'en' ? messages.en!.title! : (central[l] ?? messages[l])!.title!);
+
+  it('builds the leaflets and the Kyrgyz posters with exit 0', () => {
+    for (const r of Object.values(built)) expect(r.errors.map((e) => `${e.code}: ${e.message}`)).toEqual([]);
+    for (const r of Object.values(built)) expect(r.exitCode).toBe(0);
+  });
+
+  it('prints a Tajik or Kazakh campaign title on one line on the leaflet covers, set a little smaller where it must', () => {
+    // Before: two lines (Tajik on the trifold front; Kazakh on the A5 cover and the trifold front).
+    for (const [l, f] of [
+      ['tg', 'leaflet-a4-trifold.pdf'],
+      ['kk', 'leaflet-a5.pdf'],
+      ['kk', 'leaflet-a4-trifold.pdf'],
+      ['tg', 'leaflet-a5.pdf'],
+    ] as const) {
+      const lines = linesOf(pdf(l, f), title(l));
+      expect(
+        lines.map((x) => x.words),
+        `${l} ${f}`,
+      ).toEqual([title(l).replace(/[.,:]/g, '')]);
+      // Never below the kicker's floor (data-fit-min 0.7) of the English kicker's size.
+      const en = linesOf(pdf('en', f), title('en')).filter((x) => x.words === title('en'));
+      expect(en, `en ${f}`).toHaveLength(1);
+      expect(lines[0]!.height / en[0]!.height, `${l} ${f}`).toBeGreaterThan(0.7);
+    }
+    // A title that fits one line keeps its size: the Tajik one on the A5 cover (line height within 2% of the English).
+    const tg = linesOf(pdf('tg', 'leaflet-a5.pdf'), title('tg'))[0]!.height;
+    const enA5 = linesOf(pdf('en', 'leaflet-a5.pdf'), title('en')).find((x) => x.words === title('en'))!.height;
+    expect(Math.abs(tg / enA5 - 1)).toBeLessThan(0.02);
+  });
+
+  it('sets the Kyrgyz QR caption of the A3 and A4 posters in at most two lines, read from the PDF', () => {
+    const caption = (JSON.parse(readFileSync(path.join(REPO, 'locales', 'ky', 'common.json'), 'utf8')) as { scan_qr: string }).scan_qr;
+    // The shipped caption, as the translator wrote it: 46 characters.
+    expect(caption.length).toBeGreaterThanOrEqual(44);
+    for (const f of ['a3', 'a4']) {
+      const n = captionLinesInPdf(pdf('ky', `poster-${f}.pdf`), 'ky');
+      expect(n, f).toBeGreaterThan(0);
+      expect(n, f).toBeLessThanOrEqual(2);
     }
   });
 });

@@ -162,6 +162,32 @@ describe('leaflets of the sample and of a partner campaign fold', () => {
     expect(pageText(en, first)).not.toContain('Before you read');
   });
 
+  it('sets the hotline number on the Urdu A5 cover at the Latin size of the English one, read from the PDF', () => {
+    // The number is Noto Sans in every locale: the Nastaliq type scale (0.85) is not its own. Before:
+    // the Urdu number was 85% of the English one in width and height (honest-roads, a full cover).
+    const hotline = '+92 51 111 222 333';
+    const en = coverHotline(path.join(root, 'out', 'honest-roads', 'en', 'leaflet-a5.pdf'), hotline);
+    for (const lng of ['ur', 'ps', 'ckb', 'ar', 'tg']) {
+      const other = coverHotline(path.join(root, 'out', 'honest-roads', lng, 'leaflet-a5.pdf'), hotline);
+      expect(Math.abs(other.width / en.width - 1), `${lng} width`).toBeLessThan(0.02);
+      expect(Math.abs(other.height / en.height - 1), `${lng} height`).toBeLessThan(0.02);
+    }
+  });
+
+  it('keeps the cover hotline out of the bottom margin in every locale: the head and its headline give way, not the margin', () => {
+    // The cover keeps 8 units (8% of the 148 mm trim width) between its content and the trim.
+    // Before: the intro was squeezed into its own bottom padding, so the honest-roads number ended
+    // 1.8 mm above the trim in English (its box crossed it) and 4.9 mm in the English sample.
+    const margin = 0.08 * 148 * MM;
+    for (const f of leaflets.filter((x) => x.endsWith('leaflet-a5.pdf'))) {
+      const campaign = path.basename(path.dirname(path.dirname(f)));
+      const hotline = /hotline: "([^"]+)"/.exec(readFileSync(path.join(root, 'campaigns', campaign, 'campaign.md'), 'utf8'))![1]!;
+      const { bottom } = coverHotline(f, hotline);
+      const trimBottom = pageHeightPt(f) - 3 * MM;
+      expect(trimBottom - bottom, path.relative(root, f)).toBeGreaterThanOrEqual(margin);
+    }
+  });
+
   it('prints the trifold on 2 A4 landscape pages (303 x 216 mm with bleed)', () => {
     for (const lng of ['en', 'ur', 'ps', 'ckb', 'ar', 'tg']) {
       const pdf = path.join(root, 'out', 'honest-roads', lng, 'leaflet-a4-trifold.pdf');
@@ -206,6 +232,25 @@ describe('leaflets of the sample and of a partner campaign fold', () => {
     expect(insideOf('ckb', 'ڕاستگۆیانە')).toEqual(new Set([2]));
   });
 });
+
+const MM = 72 / 25.4;
+
+function pageHeightPt(pdf: string): number {
+  return Number(/Page size:\s+[\d.]+ x ([\d.]+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))![1]);
+}
+
+/** The hotline number on a leaflet's cover (page 1) as poppler finds it: its digit groups' box, in pt. */
+function coverHotline(pdf: string, hotline: string): { width: number; height: number; bottom: number } {
+  const groups = hotline.split(' ');
+  const found = wordBoxes(pdf).words.filter((w) => w.page === 0 && groups.includes(w.text));
+  // Every group once: a measure that found nothing cannot pass.
+  expect(found.map((w) => w.text).sort(), pdf).toEqual([...groups].sort());
+  return {
+    width: Math.max(...found.map((w) => w.xMax)) - Math.min(...found.map((w) => w.xMin)),
+    height: Math.max(...found.map((w) => w.yMax)) - Math.min(...found.map((w) => w.yMin)),
+    bottom: Math.max(...found.map((w) => w.yMax)),
+  };
+}
 
 function inkShareOfBlank(root: string): number {
   const blank = path.join(root, 'blank.pdf');
