@@ -251,9 +251,9 @@ function checkQuality(job: RenderJob, outcome: RenderOutcome, fonts: Parameters<
 
 /** Overflow, text too long for its box (located at the string's own file and key), hidden text, safe zones. */
 function layoutProblems(job: RenderJob, outcome: RenderOutcome, where: { file: string }): CampaignPressError[] {
-  const out = outcome.overflow.map(
-    (o) => new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where),
-  );
+  // A string too long for its box comes first: it names its file and key, and the page that then
+  // does not fit (a leaflet cover's intro pushed out by a headline at its floor) follows from it.
+  const out: CampaignPressError[] = [];
   for (const m of outcome.misfits) {
     // data-source reads "<file> <key>" once the document has resolved it (pipeline/sources.ts).
     const at = m.source?.match(/^(\S+) (\S+)$/);
@@ -266,6 +266,8 @@ function layoutProblems(job: RenderJob, outcome: RenderOutcome, where: { file: s
       ),
     );
   }
+  for (const o of outcome.overflow)
+    out.push(new CampaignPressError('render-overflow', `${job.relPath}: text does not fit its box (${o})`, where));
   for (const h of outcome.hidden) out.push(new CampaignPressError('render-hidden-text', `${job.relPath}: ${h}`, where));
   for (const s of outcome.safeArea) out.push(new CampaignPressError('render-safe-area', `${job.relPath}: ${s}`, where));
   return out;
