@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { Console } from 'node:console';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { startPreview } from '../../src/preview/server.js';
@@ -28,22 +30,63 @@ afterEach(() => {
   rmSync(outside, { recursive: true, force: true });
 });
 
+const NO_CHROMIUM = { CAMPAIGN_PRESS_CHROMIUM: '/nonexistent-so-rendering-would-fail' };
+
+/** The real binary, for the cases that prove the whole process (exit status, everything it prints). */
 function cli(args: string[], cwd = root) {
   const r = spawnSync(process.execPath, [bin, '--root', root, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', CAMPAIGN_PRESS_CHROMIUM: '/nonexistent-so-rendering-would-fail' },
+    env: { ...process.env, NO_COLOR: '1', ...NO_CHROMIUM },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The CLI's main in-process: a spawned binary per case spent most of this file's minutes loading
+ * modules. What the process itself would print is caught too (process.stdout and stderr, and the
+ * console, which the test runner otherwise takes) and joins stdout and stderr as it would in the
+ * binary's, so a leak through a stray log still fails the case.
+ */
+async function inProcess(args: string[], cwd = root) {
+  const stray = { out: '', err: '' };
+  const { write: outWrite } = process.stdout;
+  const { write: errWrite } = process.stderr;
+  const { console } = globalThis;
+  const catcher = (k: 'out' | 'err') => (c: string | Uint8Array) => {
+    stray[k] += Buffer.from(c).toString();
+    return true;
+  };
+  const stream = (k: 'out' | 'err') =>
+    new Writable({
+      write: (c: Buffer, _encoding, done) => {
+        catcher(k)(c);
+        done();
+      },
+    });
+  process.stdout.write = catcher('out') as typeof process.stdout.write;
+  process.stderr.write = catcher('err') as typeof process.stderr.write;
+  globalThis.console = new Console(stream('out'), stream('err'));
+  try {
+    const r = await runCli(['--root', root, ...args], { cwd, env: NO_CHROMIUM });
+    return { code: r.code, stdout: r.stdout + stray.out, stderr: r.stderr + stray.err };
+  } finally {
+    process.stdout.write = outWrite;
+    process.stderr.write = errWrite;
+    globalThis.console = console;
+  }
+}
+
+type Run = (args: string[], cwd?: string) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+const binary: Run = async (args, cwd) => cli(args, cwd);
+
 const cdir = () => path.join(root, 'campaigns', 'c');
 
-/** `check` loads and validates everything a build would, without a browser. */
-function check(files: Record<string, string | Buffer> = {}) {
+/** `check` loads and validates everything a build would, without a browser; then `build` must refuse too. */
+async function check(files: Record<string, string | Buffer> = {}, run: Run = inProcess) {
   writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }), ...files });
-  const r = cli(['check', 'campaigns/c', '--as-of', '2026-06-01']);
-  const b = cli(['build', 'campaigns/c', '--out', 'out', '--as-of', '2026-06-01']);
+  const r = await run(['check', 'campaigns/c', '--as-of', '2026-06-01']);
+  const b = await run(['build', 'campaigns/c', '--out', 'out', '--as-of', '2026-06-01']);
   expect(listFiles(path.join(root, 'out'))).toEqual([]);
   return { ...r, build: b };
 }
@@ -69,102 +112,102 @@ describe('symbolic links out of the project are refused, not followed', () => {
     ['_shared/base.css', 'templates/_shared/base.css'],
     ['template.json', 'templates/social-card/template.json'],
   ] as const) {
-    it(`a symlinked ${what}`, () => {
+    it(`a symlinked ${what}`, async () => {
       replaceWithLink(path.join(root, rel), secretOutside('x', SECRET));
-      const r = check();
+      const r = await check();
       for (const x of [r, r.build]) {
-        expect(x.code).toBe(2);
+        expect(x.code, x.stderr).toBe(2);
         expect(x.stderr).toContain(`${rel}: ${rel} resolves (through a symbolic link) outside the templates folder`);
         expect(x.stdout + x.stderr).not.toContain('SECRET-CANARY');
       }
     });
   }
 
-  it('a template.hbs linked to /etc/passwd', () => {
+  it('a template.hbs linked to /etc/passwd (the real binary)', async () => {
     replaceWithLink(path.join(root, 'templates/social-card/template.hbs'), '/etc/passwd');
-    const r = check();
+    const r = await check({}, binary);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/templates\/social-card\/template\.hbs: .* outside the templates folder/);
     expect(r.stdout + r.stderr).not.toMatch(/root:x?:0:/);
   });
 
-  it('a testimony linked to a valid testimony outside the project', () => {
+  it('a testimony linked to a valid testimony outside the project', async () => {
     const target = secretOutside('t9.md', testimonyMd({ id: 't9', quote: SECRET }));
     mkdirSync(path.join(cdir(), 'testimonies'), { recursive: true });
     symlinkSync(target, path.join(cdir(), 'testimonies', 't9.md'));
-    const r = check();
+    const r = await check();
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('campaigns/c/testimonies/t9.md: campaigns/c/testimonies/t9.md resolves (through a symbolic link) outside');
     expect(r.stdout + r.stderr).not.toContain('SECRET-CANARY');
   });
 
-  it('a testimonies folder linked out of the campaign lists nothing of it', () => {
+  it('a testimonies folder linked out of the campaign lists nothing of it', async () => {
     writeFileSync(path.join(outside, 't9.md'), testimonyMd({ id: 't9', quote: SECRET }));
     writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
     symlinkSync(outside, path.join(cdir(), 'testimonies'));
-    const r = check();
+    const r = await check();
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/campaigns\/c\/testimonies .*outside the campaign folder/);
     expect(r.stdout + r.stderr).not.toContain('SECRET-CANARY');
   });
 
-  it('a campaign message file linked out of the locales folder', () => {
+  it('a campaign message file linked out of the locales folder', async () => {
     mkdirSync(path.join(root, 'locales', 'ckb'), { recursive: true });
     symlinkSync(secretOutside('c.json', JSON.stringify({ headline: SECRET })), path.join(root, 'locales', 'ckb', 'c.json'));
-    const r = check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
+    const r = await check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/locales\/ckb\/c\.json: .*outside the locales folder/);
     expect(r.stdout + r.stderr).not.toContain('SECRET-CANARY');
   });
 
-  it('control: a link that stays inside the project is followed (containment, not a ban on links)', () => {
+  it('control: a link that stays inside the project is followed (containment, not a ban on links)', async () => {
     mkdirSync(path.join(cdir(), 'testimonies'), { recursive: true });
     // Inside the campaign folder: allowed.
     writeFiles(path.join(cdir(), 'archive'), { 't1.md': testimonyMd({ id: 't1' }) });
     symlinkSync(path.join(cdir(), 'archive', 't1.md'), path.join(cdir(), 'testimonies', 't1.md'));
-    expect(check().code).toBe(0);
+    expect((await check()).code).toBe(0);
   });
 });
 
 describe('bytes that are not text', () => {
-  it('a NUL byte in a testimony: exit 2 with file:line', () => {
+  it('a NUL byte in a testimony: exit 2 with file:line', async () => {
     const t = testimonyMd({ id: 't1', body: 'He paid the smuggler.\nThe boat\u0000 was not safe.' });
     const line = t.split('\n').findIndex((l) => l.includes('\u0000')) + 1;
-    const r = check({ 'testimonies/t1.md': t });
+    const r = await check({ 'testimonies/t1.md': t });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`campaigns/c/testimonies/t1.md:${line}: a NUL byte (U+0000) is in the text`);
   });
 
-  it('a UTF-16 export (NUL after every ASCII letter) is refused at line 1', () => {
-    const r = check({ 'campaign.md': Buffer.from(`\uFEFF${campaignMd({ id: 'c' })}`, 'utf16le') });
+  it('a UTF-16 export (NUL after every ASCII letter) is refused at line 1', async () => {
+    const r = await check({ 'campaign.md': Buffer.from(`\uFEFF${campaignMd({ id: 'c' })}`, 'utf16le') });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/campaigns\/c\/campaign\.md:1: (invalid UTF-8|a NUL byte)/);
   });
 
-  it('a Windows-1256 (Arabic code page) campaign.md: invalid UTF-8 at the right line', () => {
+  it('a Windows-1256 (Arabic code page) campaign.md: invalid UTF-8 at the right line', async () => {
     // "کارمەند" as a legacy code page would store it is not UTF-8: 0xDF 0xC7 ... on line 3.
     const utf8 = Buffer.from(campaignMd({ id: 'c' }));
     const lines = utf8.toString().split('\n');
     const i = lines.findIndex((l) => l.startsWith('title:'));
     const before = Buffer.from(`${lines.slice(0, i).join('\n')}\ntitle: `);
     const after = Buffer.from(`\n${lines.slice(i + 1).join('\n')}`);
-    const r = check({ 'campaign.md': Buffer.concat([before, Buffer.from([0xdf, 0xc7, 0xd1, 0xe3]), after]) });
+    const r = await check({ 'campaign.md': Buffer.concat([before, Buffer.from([0xdf, 0xc7, 0xd1, 0xe3]), after]) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`campaigns/c/campaign.md:${i + 1}: invalid UTF-8 (byte 0xdf at line ${i + 1})`);
     expect(r.stderr).not.toContain('\uFFFD');
   });
 
-  it('invalid UTF-8 in a locale file is an error, not U+FFFD in print', () => {
+  it('invalid UTF-8 in a locale file is an error, not U+FFFD in print', async () => {
     writeFiles(path.join(root, 'locales', 'ckb'), {
       'c.json': Buffer.concat([Buffer.from('{\r\n  "headline": "'), Buffer.from([0xc3, 0x28]), Buffer.from('"\r\n}\r\n')]),
     });
-    const r = check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
+    const r = await check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('locales/ckb/c.json:2: invalid UTF-8');
   });
 
-  it('an oversize testimony is refused before it is read', () => {
-    const r = check({ 'testimonies/t1.md': testimonyMd({ id: 't1', body: 'A'.repeat(5 * 1024 * 1024) }) });
+  it('an oversize testimony is refused before it is read', async () => {
+    const r = await check({ 'testimonies/t1.md': testimonyMd({ id: 't1', body: 'A'.repeat(5 * 1024 * 1024) }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/campaigns\/c\/testimonies\/t1\.md: .* is 5\.0 MB; the limit is 4\.0 MB/);
   });
@@ -173,7 +216,7 @@ describe('bytes that are not text', () => {
 describe('every editor: CRLF, CR and a BOM', () => {
   const crlf = (s: string) => `\uFEFF${s.replace(/\n/g, '\r\n')}`;
 
-  it('a campaign.md and testimony saved by Notepad (BOM + CRLF), with a CRLF locale file, pass check', () => {
+  it('a campaign.md and testimony saved by Notepad (BOM + CRLF), with a CRLF locale file, pass check', async () => {
     writeFiles(path.join(root, 'locales', 'ckb'), {
       'c.json': crlf(
         JSON.stringify(
@@ -187,7 +230,7 @@ describe('every editor: CRLF, CR and a BOM', () => {
         ),
       ),
     });
-    const r = check({
+    const r = await check({
       'campaign.md': crlf(campaignMd({ id: 'c', locales: ['en', 'ckb'], body: 'First line.\n\nSecond paragraph.' })),
       'testimonies/t1.md': crlf(testimonyMd({ id: 't1' })),
     });
@@ -195,11 +238,11 @@ describe('every editor: CRLF, CR and a BOM', () => {
     expect(r.code).toBe(0);
   });
 
-  it('line numbers stay right in CRLF and in CR-only files', () => {
+  it('line numbers stay right in CRLF and in CR-only files', async () => {
     const src = campaignMd({ id: 'c', extraFrontmatter: 'colour: red\n' });
     const line = src.split('\n').findIndex((l) => l.startsWith('colour:')) + 1;
     for (const text of [crlf(src), src.replace(/\n/g, '\r')]) {
-      const r = check({ 'campaign.md': text });
+      const r = await check({ 'campaign.md': text });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`campaigns/c/campaign.md:${line} colour: unknown field "colour"`);
     }
@@ -207,9 +250,9 @@ describe('every editor: CRLF, CR and a BOM', () => {
 });
 
 describe('keys that reach the prototype', () => {
-  it('a locale JSON with a __proto__ key is refused with its line', () => {
+  it('a locale JSON with a __proto__ key is refused with its line', async () => {
     writeFiles(path.join(root, 'locales', 'ckb'), { 'c.json': '{\n  "headline": "x",\n  "__proto__": { "polluted": "yes" }\n}\n' });
-    const r = check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
+    const r = await check({ 'campaign.md': campaignMd({ id: 'c', locales: ['en', 'ckb'] }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('locales/ckb/c.json:3 __proto__: key "__proto__" is not allowed');
   });
@@ -241,10 +284,8 @@ describe('templates are checked as what they produce', () => {
       .png()
       .toBuffer();
     writeFiles(cdir(), { 'campaign.md': LOGO_CAMPAIGN, 'assets/logo.png': logo });
-    // In-process (the CLI's main on the sources): a spawned binary per case took minutes here.
-    const opts = { cwd: root, env: { CAMPAIGN_PRESS_CHROMIUM: '/nonexistent-so-rendering-would-fail' } };
-    const r = await runCli(['--root', root, 'check', 'campaigns/c', '--as-of', '2026-06-01'], opts);
-    const build = await runCli(['--root', root, 'build', 'campaigns/c', '--out', 'out', '--as-of', '2026-06-01'], opts);
+    const r = await inProcess(['check', 'campaigns/c', '--as-of', '2026-06-01']);
+    const build = await inProcess(['build', 'campaigns/c', '--out', 'out', '--as-of', '2026-06-01']);
     expect(listFiles(path.join(root, 'out'))).toEqual([]);
     return { ...r, build };
   }
@@ -609,9 +650,9 @@ describe('bundle --merge with a hostile shard manifest', () => {
   /** Every file under the project's parent folder that belongs to this test (the project and its siblings named like it). */
   const around = () => listFiles(root).filter((f) => !f.startsWith('shard-1/'));
   /** `bundle --merge` of shard-1 exits 2 with `message` and writes nothing in, beside or around --out. */
-  function mergeRefused(message: RegExp | string) {
+  async function mergeRefused(message: RegExp | string) {
     const before = around();
-    const r = cli(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
+    const r = await inProcess(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
     expect(r.code, r.stderr).toBe(2);
     if (typeof message === 'string') expect(r.stderr).toContain(message);
     else expect(r.stderr).toMatch(message);
@@ -621,11 +662,11 @@ describe('bundle --merge with a hostile shard manifest', () => {
     expect(listFiles(path.join(path.dirname(root), 'victim'))).toEqual([]);
   }
 
-  it('control: the same shard with plain names is merged into --out', () => {
+  it('control: the same shard with plain names is merged into --out', async () => {
     writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
     // A path the campaign plans: merge also refuses any asset the current plan does not hold.
     shard('c', 'en/social-card-square.png');
-    const r = cli(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
+    const r = await inProcess(['bundle', 'campaigns/c', '--merge', 'shard-1', '--out', 'release']);
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(path.join(root, 'release'))).toContain('c/en/social-card-square.png');
   });
@@ -635,10 +676,10 @@ describe('bundle --merge with a hostile shard manifest', () => {
     ['an asset path climbing out', 'c', 'en/../../../victim/evil.sh', /assets\[0\]\.path|not a plain relative path/],
     ['an asset path with backslashes', 'c', 'en\\..\\..\\victim\\evil.sh', /not a plain relative path/],
   ] as const) {
-    it(`${what}: exit 2, nothing written inside or outside --out`, () => {
+    it(`${what}: exit 2, nothing written inside or outside --out`, async () => {
       writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
       shard(campaign, assetPath);
-      mergeRefused(message);
+      await mergeRefused(message);
     });
   }
 
@@ -646,7 +687,7 @@ describe('bundle --merge with a hostile shard manifest', () => {
     ['outside the shard folder', 'shard-1/c/manifest.json resolves (through a symbolic link) outside shard-1'],
     ['inside the shard folder', 'shard-1/c/manifest.json is reached through a symbolic link'],
   ] as const) {
-    it(`a manifest.json that is a symbolic link ${where} (to a manifest the control merges) is refused, not followed`, () => {
+    it(`a manifest.json that is a symbolic link ${where} (to a manifest the control merges) is refused, not followed`, async () => {
       writeFiles(cdir(), { 'campaign.md': campaignMd({ id: 'c' }) });
       shard('c', 'en/social-card-square.png');
       // The very manifest the control merges, moved away and linked back in.
@@ -655,7 +696,7 @@ describe('bundle --merge with a hostile shard manifest', () => {
       const target = where.startsWith('outside') ? secretOutside('manifest.json', text) : path.join(root, 'shard-1', 'kept.json');
       if (!where.startsWith('outside')) writeFileSync(target, text);
       replaceWithLink(file, target);
-      mergeRefused(message);
+      await mergeRefused(message);
     });
   }
 });
@@ -685,7 +726,7 @@ describe('errors name the line of the input itself', () => {
     const jsLine = lines.findIndex((l) => l.includes('javascript:')) + 1;
     const bodyFirst = lines.indexOf('ڕۆژێک لە ڕێگادا بووین.') + 1;
     expect(httpLine - bodyFirst).toBe(11); // the 12th line of the body
-    const r = check({ 'testimonies/t1.md': text });
+    const r = await check({ 'testimonies/t1.md': text });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`campaigns/c/testimonies/t1.md:${httpLine} body: link "http://helpline.example/ckb" is not allowed`);
     expect(r.stderr).toContain(`campaigns/c/testimonies/t1.md:${jsLine} body: link "javascript:alert(1)" is not allowed`);
