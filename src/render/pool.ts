@@ -78,7 +78,10 @@ export class RenderPool {
     private readonly assets: ReadonlyMap<string, MemoryAsset>,
     private readonly options: PoolOptions = {},
   ) {
-    // Measured: on 2 cores a second page gives no gain; more cores do help.
+    // Measured: on 2 cores a second page gives no gain; more cores do help. Again after the
+    // card PNG stopped being re-encoded (2026-11-29, 52 square cards, load average 10-13 from
+    // other sessions): 1, 2 and 3 pages gave 0.90, 0.77 and 0.72 of the plain script's cards/s
+    // and 353, 374 and 410 ms of CPU a card: each page more costs CPU the 2 cores do not have.
     this.concurrency = Math.max(1, options.concurrency ?? Math.min(4, Math.floor(os.availableParallelism() / 2)));
     this.timeoutMs = options.timeoutMs ?? 60_000;
     if (options.browserEndpoint) this.endpoint = parseBrowserEndpoint(options.browserEndpoint);
