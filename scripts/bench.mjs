@@ -175,8 +175,14 @@ ${m.headline}
   return { dir, campaignDir: c, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+// Every template and format. A trifold has six panels: it shows two of the stories (outputs[].testimonies),
+// as a partner's would; the A5 booklet grows to hold all of them.
 const ALL_OUTPUTS = `  - template: poster
   - template: leaflet
+    formats: [a5]
+  - template: leaflet
+    formats: [a4-trifold]
+    testimonies: [story-1, story-2]
   - template: social-card
   - template: testimony-card
     for_each: testimony`;

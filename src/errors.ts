@@ -177,6 +177,10 @@ export const catalog = {
   },
   interrupted: { exit: ExitCode.interrupted, hint: 'The build was stopped by a signal; run it again to finish.' },
   internal: { exit: ExitCode.internal, hint: 'This is a bug in campaign-press. Please report it with the command you ran.' },
+  'testimony-unknown': {
+    exit: ExitCode.invalidInput,
+    hint: 'List the ids of files in testimonies/ (the file name without .md), each once.',
+  },
   'photo-crop': {
     exit: ExitCode.invalidInput,
     hint: 'Set photo_focus (for example "50% 30%") on the point the crop must keep, or use a photo closer to the shape of its slot.',

@@ -42,6 +42,11 @@ export const outputSchema = z.strictObject({
   for_each: z.enum(['testimony']).optional(),
   /** One of the template's layouts (template.json `variants`); the template's first when absent. */
   variant: id.optional(),
+  /**
+   * The testimonies this output shows, in this order (their ids): a trifold has room for two stories
+   * of twenty. Every one still passes the consent gate; absent, every testimony.
+   */
+  testimonies: z.array(id).min(1).optional(),
 });
 
 /** The inline brand of campaign.md (FORMAT.md section 2); a kit in brands/<id>.yaml says more. */

@@ -121,14 +121,16 @@ export function planRenders(campaign: Campaign, templates: ReadonlyMap<string, T
     );
     const perTestimony = output.for_each === 'testimony' || template.testimonies === 'each';
     const variant = output.variant ?? template.variants[0] ?? null;
+    // The testimonies the output names, in its order (checked when loading); each still meets the gate.
+    const chosen = output.testimonies
+      ? output.testimonies.flatMap((id) => campaign.testimonies.filter((t) => t.id === id))
+      : campaign.testimonies;
     // A layout other than the template's first is named in the file, so both can be built.
     const named = (fname: string) => (output.variant && output.variant !== template.variants[0] ? `${fname}-${output.variant}` : fname);
     for (const locale of opts.locales) {
       for (const fname of formats)
         for (const { format, channel } of renditions(template, fname)) {
-          const gatherFor = perTestimony
-            ? campaign.testimonies.map((t) => [t])
-            : [template.testimonies === 'all' ? campaign.testimonies : []];
+          const gatherFor = perTestimony ? chosen.map((t) => [t]) : [template.testimonies === 'all' ? chosen : []];
           for (const group of gatherFor) {
             const testimonyId = perTestimony ? group[0]!.id : undefined;
             const rel = assetPath(locale, template.name, named(fname), format.output, testimonyId);

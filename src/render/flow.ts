@@ -134,7 +134,11 @@ export function inPageFlow(): FlowResult {
       if (scale <= floor + 1e-6) {
         const last = frame.lastElementChild;
         problems.push(
-          `the text needs more than the ${frames0.length} panels of this format, even at ${Math.round(floor * 100)}% of its type size${last ? `; ${describe(last)} is left over` : ''}`,
+          `the text needs more than the ${frames0.length} panels of this format, even at ${Math.round(floor * 100)}% of its type size${last ? `; ${describe(last)} is left over` : ''}${
+            originals.some((o) => o.dataset.flowItem === 'testimony')
+              ? '; name the testimonies this output has room for in campaign.md (outputs[].testimonies)'
+              : ''
+          }`,
         );
         return;
       }

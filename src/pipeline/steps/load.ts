@@ -132,6 +132,7 @@ export function loadProject(root: string, campaignDir: string, opts: { parseCach
           ),
         );
       }
+      errors.push(...checkTestimonyList(campaign, o.testimonies, t, i));
     } catch (e) {
       if (e instanceof ValidationErrors) errors.push(...e.errors);
       else if (e instanceof CampaignPressError && e.code === 'template-unknown') errors.push(withTemplateGuess(e, o.template, root));
@@ -156,6 +157,54 @@ export function loadProject(root: string, campaignDir: string, opts: { parseCach
   }
   if (errors.length) throw new ValidationErrors(errors);
   return { table, campaign, templates };
+}
+
+/**
+ * `outputs[i].testimonies`: ids of testimony files, each once, on a template that shows testimonies.
+ * An id that names no file (a story removed after a withdrawal, a typo) stops the build: the output
+ * would silently show other stories than the ones its author chose.
+ */
+function checkTestimonyList(campaign: Campaign, list: readonly string[] | undefined, t: Template, i: number): CampaignPressError[] {
+  if (list === undefined) return [];
+  const at = (j?: number) => ({
+    file: campaign.file,
+    line: campaign.lineOf(j === undefined ? ['outputs', i, 'testimonies'] : ['outputs', i, 'testimonies', j]),
+    field: j === undefined ? `outputs[${i}].testimonies` : `outputs[${i}].testimonies[${j}]`,
+  });
+  if (t.testimonies === 'none')
+    return [
+      new CampaignPressError(
+        'testimony-unknown',
+        `template "${t.name}" shows no testimonies`,
+        at(),
+        'Remove testimonies from this output, or use leaflet or testimony-card.',
+      ),
+    ];
+  const known = campaign.testimonies.map((x) => x.id);
+  const errors: CampaignPressError[] = [];
+  list.forEach((id, j) => {
+    if (!known.includes(id)) {
+      const guess = didYouMean(id, known);
+      errors.push(
+        new CampaignPressError(
+          'testimony-unknown',
+          `no testimony "${id}" in testimonies/`,
+          at(j),
+          [
+            guess,
+            known.length
+              ? `Testimonies: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}.`
+              : 'The campaign has no testimonies.',
+          ]
+            .filter(Boolean)
+            .join(' '),
+        ),
+      );
+    } else if (list.indexOf(id) !== j) {
+      errors.push(new CampaignPressError('testimony-unknown', `testimony "${id}" is listed twice`, at(j), 'List each testimony once.'));
+    }
+  });
+  return errors;
 }
 
 /** "unknown template "postr"" gets "Did you mean "poster"?" in front of its list of templates. */
