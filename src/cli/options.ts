@@ -33,7 +33,7 @@ export function withBuildOptions<A extends unknown[]>(cmd: Command<A, {}, {}>) {
     .option('--strict', 'treat warnings (fallback text, stale translations) as errors')
     .option('--no-cache', 'render every asset again, even when unchanged')
     .option('--marks', 'print PDFs get crop marks and a slug line outside the bleed, on a larger page')
-    .option('--concurrency <n>', 'pages rendering at once, 1 to 16 (default: half the cores, at most 4)')
+    .option('--concurrency <n>', 'pages rendering at once, 1 to 16 (default: 2 on 2-3 cores, else half the cores, at most 4)')
     .option('--chromium <path>', 'Chrome or Chromium binary (default: CAMPAIGN_PRESS_CHROMIUM, puppeteer cache, system)')
     .option(
       '--browser-endpoint <url>',

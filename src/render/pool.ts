@@ -78,11 +78,14 @@ export class RenderPool {
     private readonly assets: ReadonlyMap<string, MemoryAsset>,
     private readonly options: PoolOptions = {},
   ) {
-    // Measured: on 2 cores a second page gives no gain; more cores do help. Again after the
-    // card PNG stopped being re-encoded (2026-11-29, 52 square cards, load average 10-13 from
-    // other sessions): 1, 2 and 3 pages gave 0.90, 0.77 and 0.72 of the plain script's cards/s
-    // and 353, 374 and 410 ms of CPU a card: each page more costs CPU the 2 cores do not have.
-    this.concurrency = Math.max(1, options.concurrency ?? Math.min(4, Math.floor(os.availableParallelism() / 2)));
+    // Pages rendering at once. Measured on 2 cores, 273 square cards with every check (bench
+    // `--only cards --lanes N`), on a quiet machine (load 1.6-2.7, 2026-11-29): 1, 2 and 3 pages
+    // gave 6.20, 6.96 and 6.92 cards/s (187, 217 and 227 ms of CPU a card): while one page is
+    // captured by the browser process, the other runs its fit and checks in its renderer. Under
+    // the load of other work (load 10-13) one page was best (0.90, 0.77, 0.72 of the plain
+    // script): --concurrency 1 there. More cores: half of them, at most 4.
+    const cores = os.availableParallelism();
+    this.concurrency = Math.max(1, options.concurrency ?? Math.min(4, Math.max(cores >= 2 ? 2 : 1, Math.floor(cores / 2))));
     this.timeoutMs = options.timeoutMs ?? 60_000;
     if (options.browserEndpoint) this.endpoint = parseBrowserEndpoint(options.browserEndpoint);
   }
