@@ -1,8 +1,8 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { listInside, readTextInside } from '../util/files.js';
+import { cacheDir, cacheKey, writePrivate } from '../util/private-cache.js';
 import { countEvent } from '../util/profile.js';
 import { toolFingerprint } from '../version.js';
 
@@ -43,16 +43,6 @@ interface Pack {
   format: number;
   tool: string;
   entries: Record<string, { mac: string; value: string }>;
-}
-
-/** The cache folder, or undefined when none can be placed (no home folder). */
-export function cacheDir(): string | undefined {
-  const env = process.env.CAMPAIGN_PRESS_CACHE_DIR;
-  if (env) return path.resolve(env);
-  const xdg = process.env.XDG_CACHE_HOME;
-  const home = os.homedir();
-  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'campaign-press');
-  return home ? path.join(home, '.cache', 'campaign-press') : undefined;
 }
 
 /**
@@ -113,44 +103,6 @@ function realOrResolved(p: string): string {
   }
 }
 
-/** The folder is ours and private: owned by this user, not writable by group or others. */
-function privateFolder(dir: string): boolean {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
-    return st.isDirectory() && ownedByMe(st.uid) && (st.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
-}
-
-function ownedByMe(uid: number): boolean {
-  return typeof process.getuid !== 'function' || process.getuid() === uid;
-}
-
-/** The signing key (32 random bytes, hex, mode 0600), made on first use. */
-function cacheKey(dir: string): Buffer | undefined {
-  if (!privateFolder(dir)) return undefined;
-  const file = path.join(dir, 'key');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const st = lstatSync(file);
-      if (!st.isFile() || !ownedByMe(st.uid) || (st.mode & 0o077) !== 0) return undefined;
-      const hex = readTextInside(dir, file).text.trim();
-      return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
-    }
-    try {
-      // wx: two builds starting together make one key; the loser reads the winner's.
-      writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
-    }
-  }
-  return undefined;
-}
-
 /** A pack of this tool, or undefined (absent, damaged, another format or tool version). */
 function readPack(file: string, tool: string): Pack | undefined {
   try {
@@ -176,16 +128,5 @@ function pruneStalePacks(dir: string): void {
     }
   } catch {
     // Pruning is housekeeping: a failure costs disk space, never a wrong result.
-  }
-}
-
-function writePrivate(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
-    renameSync(tmp, file);
-  } catch {
-    // A cache that cannot be written only costs the next build a parse.
-    rmSync(tmp, { force: true });
   }
 }
