@@ -383,6 +383,17 @@ function squareDocuments(project) {
 const ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 if (process.getuid?.() === 0) ARGS.push('--no-sandbox');
 
+/** Fonts from memory, and no other request: what both the plain script and the PNG comparison's page do. */
+function answerFonts(page) {
+  page.on('request', (req) => {
+    const url = req.url();
+    const font = url.startsWith(`${ASSET_ORIGIN}/`) ? fontFile(url.slice(ASSET_ORIGIN.length + 1)) : undefined;
+    if (font) void req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
+    else if (url === 'about:blank' || url.startsWith('data:')) void req.continue();
+    else void req.abort();
+  });
+}
+
 /** The script a user would write: one browser, one reused page, fonts from memory, a PNG screenshot. */
 async function plainScript(docs, browserPerCard) {
   const { executablePath } = await resolveBrowser();
@@ -391,13 +402,7 @@ async function plainScript(docs, browserPerCard) {
     const page = await browser.newPage();
     await page.setViewport({ width: 1080, height: 1080 });
     await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      const url = req.url();
-      const font = url.startsWith(`${ASSET_ORIGIN}/`) ? fontFile(url.slice(ASSET_ORIGIN.length + 1)) : undefined;
-      if (font) void req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
-      else if (url === 'about:blank' || url.startsWith('data:')) void req.continue();
-      else void req.abort();
-    });
+    answerFonts(page);
     return page;
   };
   const shoot = async (page, html) => {
@@ -467,13 +472,7 @@ async function pngPaths(docs) {
   await page.setViewport({ width: 1080, height: 1080 });
   await page.setJavaScriptEnabled(false);
   await page.setRequestInterception(true);
-  page.on('request', (req) => {
-    const url = req.url();
-    const font = url.startsWith(`${ASSET_ORIGIN}/`) ? fontFile(url.slice(ASSET_ORIGIN.length + 1)) : undefined;
-    if (font) void req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body: font });
-    else if (url === 'about:blank' || url.startsWith('data:')) void req.continue();
-    else void req.abort();
-  });
+  answerFonts(page);
   const clip = { x: 0, y: 0, width: 1080, height: 1080 };
   const paths = {
     sharp_level7: async () => {

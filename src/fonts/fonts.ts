@@ -262,7 +262,7 @@ interface Faces {
   family: string;
   /** What the coverage is a function of: the package, its version, and the bytes of its 400 CSS and woff2 files. */
   id: string;
-  blocks: { file: string; ranges: (readonly [number, number])[] }[];
+  blocks: { file: string; ranges: CodeRange[] }[];
 }
 
 /** The regular (400) subset files of a family, with their unicode-ranges, and what identifies them. */
@@ -275,12 +275,7 @@ function regularFaces(family: string): Faces {
     const file = /url\(\.\/files\/([^)]+\.woff2)\)/.exec(block)?.[1];
     const range = /unicode-range:\s*([^;]+);/.exec(block)?.[1];
     if (!file) continue;
-    const ranges = (range ?? 'U+0-10FFFF').split(',').map((r) => {
-      const [a, b] = r.trim().replace(/^U\+/i, '').split('-');
-      const lo = Number.parseInt(a!.replace(/\?/g, '0'), 16);
-      const hi = b ? Number.parseInt(b, 16) : Number.parseInt(a!.replace(/\?/g, 'F'), 16);
-      return [lo, hi] as const;
-    });
+    const ranges = parseRanges(range ?? 'U+0-10FFFF');
     const full = path.join(pkg.dir, 'files', file);
     id.update(`\u0000${file}\u0000`).update(readFileSync(full));
     blocks.push({ file: full, ranges });
