@@ -484,7 +484,7 @@ async function pngPaths(docs) {
     chromium_png: async () => {
       const raw = Buffer.from(await page.screenshot({ type: 'png', clip, captureBeyondViewport: false, optimizeForSpeed: false }));
       const t = performance.now();
-      const out = png.keepPixelChunks ? png.keepPixelChunks(raw) : raw;
+      const out = png.keepPixelChunks(raw);
       return { out, encodeMs: performance.now() - t, raw };
     },
   };

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { CampaignPressError } from '../errors.js';
 import type { FormatSpec } from '../templates/engine.js';
 import { pagePixels } from '../templates/format.js';
-import { keepPixelChunks, pngSize, withPngDensity } from './png.js';
+import { keepPixelChunks, pngSize } from './png.js';
 import {
   describeHidden,
   describeIntrusion,
@@ -295,7 +295,7 @@ export async function renderAsset(
     return { bytes, ...pngSize(bytes), ...seen, blocked, navigations };
   }
   const { data, info } = await timeStage('encode', () => encode(raw, format));
-  const bytes = format.ppi ? withPngDensity(data, format.ppi) : data;
+  const bytes = format.ppi ? keepPixelChunks(data, format.ppi) : data;
   return { bytes, width: info.width, height: info.height, ...seen, blocked, navigations };
 }
 
@@ -348,7 +348,7 @@ function chromiumPng(format: FormatSpec): boolean {
 
 /**
  * The sharing PNG of a print page: the bleed cut off on whole device pixels (no resampling). Its
- * resolution is written after encoding (withPngDensity), so it prints at its size.
+ * resolution is written after encoding (keepPixelChunks), so it prints at its size.
  */
 function trimmed(raw: Buffer, format: FormatSpec & { ppi: number }) {
   const px = (mm: number) => Math.round((mm / 25.4) * format.ppi);

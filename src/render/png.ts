@@ -1,3 +1,5 @@
+import { crc32 } from 'node:zlib';
+
 /**
  * PNG chunk passes on encoded files, without touching the pixels: write a resolution (pHYs), and
  * keep only the chunks that make the image. sharp's withMetadata({ density }) also adds an EXIF
@@ -7,22 +9,6 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** The chunks that make the image; every other one (text, EXIF, ICC, gamma, time) is dropped. */
 const PIXEL_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, data: Buffer): Buffer {
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
@@ -64,16 +50,6 @@ function physChunk(ppi: number): Buffer {
   data.writeUInt32BE(perMetre, 4);
   data[8] = 1; // unit: metre
   return chunk('pHYs', data);
-}
-
-/** The PNG with a pHYs chunk for `ppi` right after IHDR (an existing pHYs is replaced). */
-export function withPngDensity(png: Buffer, ppi: number): Buffer {
-  const parts: Buffer[] = [SIGNATURE];
-  for (const c of chunks(png)) {
-    if (c.type !== 'pHYs') parts.push(c.bytes);
-    if (c.type === 'IHDR') parts.push(physChunk(ppi));
-  }
-  return Buffer.concat(parts);
 }
 
 /**
