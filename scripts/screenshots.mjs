@@ -22,21 +22,9 @@ const WIDTH = 400;
 const say = (s) => process.stderr.write(`[screenshots] ${s}\n`);
 
 // Messages of the sample campaign in Urdu and Tajik (illustrative drafts, as the sample's own
-// translations are). The campaign's other locales come with the sample.
-const MESSAGES = {
-  ur: {
-    title: 'محفوظ سفر سچائی سے شروع ہوتا ہے',
-    headline: 'اسمگلر جھوٹ بیچتے ہیں۔ جانے سے پہلے سچ جانیں۔',
-    subline: 'سمندر، سرحد اور قرض حقیقی ہیں۔ اسمگلر کے وعدے نہیں۔',
-    cta: 'فیصلے سے پہلے ہم سے بات کریں۔ کال مفت اور خفیہ ہے۔',
-  },
-  tg: {
-    title: 'Сафари бехатар аз ҳақиқат оғоз мешавад',
-    headline: 'Қочоқчиён дурӯғ мефурӯшанд. Пеш аз рафтан ҳақиқатро донед.',
-    subline: 'Баҳр, сарҳад ва қарз воқеӣ ҳастанд. Ваъдаҳои қочоқчӣ не.',
-    cta: 'Пеш аз қарор бо мо гап занед. Занг ройгон ва махфӣ аст.',
-  },
-};
+// translations are; the design review test builds them too). The campaign's other locales come
+// with the sample.
+const MESSAGES = JSON.parse(readFileSync(path.join(repo, 'tests', 'fixtures', 'drafts', 'messages-ur-tg.json'), 'utf8'));
 const LOCALES = ['en', 'ckb', 'ar', 'ur', 'tg'];
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cp-screenshots-'));

@@ -14,6 +14,10 @@ import { RenderPool } from '../../src/render/pool.js';
 import { pagePixels } from '../../src/templates/format.js';
 import { campaignMd, makeProject, REPO, writeFiles } from '../helpers.js';
 
+const DRAFTS: Record<string, Record<string, string>> = JSON.parse(
+  readFileSync(path.join(REPO, 'tests', 'fixtures', 'drafts', 'messages-ur-tg.json'), 'utf8'),
+);
+
 /**
  * A designer's review (issue 14), measured: a campaign written the way a partner writes it (a long
  * Tajik title, which cards print as the kicker; ordinary Urdu and Sorani sublines), built with the
@@ -27,19 +31,9 @@ const messages: Record<string, Record<string, string>> = {
     subline: "The sea, the border and the debt are real. The smuggler's promises are not.",
     cta: 'Talk to us before you decide. The call is free and confidential.',
   },
-  ur: {
-    title: 'محفوظ سفر سچائی سے شروع ہوتا ہے',
-    headline: 'اسمگلر جھوٹ بیچتے ہیں۔ جانے سے پہلے سچ جانیں۔',
-    subline: 'سمندر، سرحد اور قرض حقیقی ہیں۔ اسمگلر کے وعدے نہیں۔',
-    cta: 'فیصلے سے پہلے ہم سے بات کریں۔ کال مفت اور خفیہ ہے۔',
-  },
-  tg: {
-    // 38 characters: Tajik runs about 10% longer than the English title.
-    title: 'Сафари бехатар аз ҳақиқат оғоз мешавад',
-    headline: 'Қочоқчиён дурӯғ мефурӯшанд. Пеш аз рафтан ҳақиқатро донед.',
-    subline: 'Баҳр, сарҳад ва қарз воқеӣ ҳастанд. Ваъдаҳои қочоқчӣ не.',
-    cta: 'Пеш аз қарор бо мо гап занед. Занг ройгон ва махфӣ аст.',
-  },
+  // Urdu and Tajik drafts shared with the README screenshots (a 38-character Tajik title: Tajik
+  // runs about 10% longer than the English one).
+  ...DRAFTS,
   ckb: {
     title: 'گەشتی سەلامەت بە ڕاستی دەست پێ دەکات',
     headline: 'قاچاخچییەکان درۆ دەفرۆشن. پێش ئەوەی بڕۆیت ڕاستییەکە بزانە.',
